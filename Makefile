@@ -1,0 +1,110 @@
+# OMS developer entry points. `make` alone lists them.
+#
+#   make demo [PORT=8001]     SQLite + embedded Celery broker, no servers needed
+#   make test [ARGS="..."]    ruff, migration check, pytest against PostgreSQL + Redis
+#
+# Python: Django 6 needs 3.12+; scripts/find-python picks one (override with PYTHON=...).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+ARGS   ?=
+
+# Is the existing virtualenv usable (runs, and is Python >= 3.12)? If not, force a rebuild.
+VENV_OK := $(shell $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && echo yes)
+
+# Test environment, exported to every `make test` step; each value can be overridden from the
+# caller's environment (or the make command line).
+TEST_DATABASE_URL  := $(or $(DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms)
+TEST_REDIS_URL     := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+TEST_SECRET_KEY    := $(or $(SECRET_KEY),insecure-test-key-not-for-production-0123456789abcdef)
+TEST_DEBUG         := $(or $(DEBUG),0)
+TEST_ALLOWED_HOSTS := $(or $(ALLOWED_HOSTS),localhost,127.0.0.1,testserver)
+test: export DATABASE_URL  := $(TEST_DATABASE_URL)
+test: export REDIS_URL     := $(TEST_REDIS_URL)
+test: export SECRET_KEY    := $(TEST_SECRET_KEY)
+test: export DEBUG         := $(TEST_DEBUG)
+test: export ALLOWED_HOSTS := $(TEST_ALLOWED_HOSTS)
+# Tests talk plain HTTP to the test client and a local live server; production keeps these on.
+test: export SECURE_SSL_REDIRECT := 0
+test: export SESSION_COOKIE_SECURE := 0
+test: export CSRF_COOKIE_SECURE := 0
+
+# The demo and translation commands must not pick up a developer's database/redis settings.
+DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
+
+.PHONY: help install demo test lint fmt messages clean distclean FORCE
+
+help: ## Show this help
+	@echo "OMS make targets:"
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+	@echo
+	@echo "Variables: PYTHON=/path/to/python3.12  PORT=8000 (demo)  ARGS='tests/... -k name' (test)"
+
+install: $(STAMP) ## Create .venv and install the project with dev extras
+
+# Re-runs when pyproject.toml changes, or when .venv is missing/broken/older than Python 3.12.
+$(STAMP): pyproject.toml $(if $(VENV_OK),,FORCE)
+	@if ! $(VPY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+		py=$$(PYTHON='$(PYTHON)' scripts/find-python); \
+		if [ -e $(VENV) ]; then echo "==> $(VENV) is missing Python 3.12+ or broken, recreating it"; fi; \
+		rm -rf $(VENV); \
+		echo "==> creating $(VENV) with $$py"; \
+		"$$py" -m venv $(VENV); \
+	fi
+	@echo "==> installing the project into $(VENV) (pip install -e \".[dev]\")"
+	$(VENV)/bin/pip install --disable-pip-version-check -q -e ".[dev]"
+	@touch $@
+
+demo: install ## Demo on SQLite: migrate, seed, Celery worker+beat, panel on port 8000 (PORT=...)
+	@scripts/ensure-system-deps demo
+	$(DEMO_ENV) $(VPY) manage.py run_demo --port $(PORT)
+
+test: install ## Lint, migration check and the test suite on PostgreSQL + Redis (ARGS=... for pytest)
+	@scripts/ensure-system-deps test
+	@scripts/ensure-services
+	$(VENV)/bin/ruff check .
+	$(VPY) manage.py makemigrations --check --dry-run
+	@if docker compose version >/dev/null 2>&1; then \
+		echo "docker compose config -q"; docker compose config -q; \
+	else \
+		echo "==> skipping 'docker compose config' (no docker compose plugin here)"; \
+	fi
+	@echo "$(VPY) -m pytest $(ARGS)"
+	@rc=0; $(VPY) -m pytest $(ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo; \
+		echo "ERROR: pytest collected no tests (exit code 5) -- that is a failure, not a pass."; \
+		echo "       Check tests/ and the paths / -k expression given in ARGS."; \
+		exit 1; \
+	fi; \
+	exit $$rc
+
+lint: install ## ruff check + ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install ## ruff format + ruff check --fix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install ## Update locale/tr .po files and compile them
+	@scripts/ensure-system-deps demo
+	$(DEMO_ENV) $(VPY) manage.py makemessages -l tr --no-obsolete --ignore=.venv --ignore=var
+	$(DEMO_ENV) $(VPY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove var/ (demo database, media, broker) and caches
+	rm -rf var .pytest_cache .ruff_cache staticfiles build dist .coverage htmlcov *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)
+
+FORCE:

@@ -1,0 +1,3 @@
+from oms.views import section_index
+
+index = section_index("notifications")

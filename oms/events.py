@@ -1,0 +1,110 @@
+"""Domain events: a timeline row plus a Django signal, inside the service's transaction.
+
+A service calls ``emit("order.confirmed", subject=order, actor=user, data={...})``. Subscribers
+register with ``@subscribe("order.confirmed")`` (or ``"order.*"``) and must only enqueue work with
+``transaction.on_commit`` (see ``enqueue_on_commit``), passing ids: if the transaction rolls back,
+neither the row nor the work exists.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, models, transaction
+from django.dispatch import Signal
+
+# Sent with: name, subject, entry (the timeline row), actor.
+domain_event = Signal()
+
+
+def _uid(pattern: str, handler: Callable[..., None]) -> str:
+    return f"{handler.__module__}.{handler.__qualname__}:{pattern}"
+
+
+def subscribe(pattern: str) -> Callable:
+    """Connect a handler to ``domain_event`` for names matching ``pattern`` (fnmatch: ``order.*``).
+
+    The handler is called as ``handler(name=..., subject=..., entry=..., actor=...)``.
+    """
+
+    def decorator(handler: Callable[..., None]) -> Callable[..., None]:
+        def receiver(sender, *, name: str, **kwargs: Any) -> None:
+            if fnmatch.fnmatchcase(name, pattern):
+                handler(name=name, **kwargs)
+
+        domain_event.connect(receiver, weak=False, dispatch_uid=_uid(pattern, handler))
+        return handler
+
+    return decorator
+
+
+def unsubscribe(pattern: str, handler: Callable[..., None]) -> None:
+    domain_event.disconnect(dispatch_uid=_uid(pattern, handler))
+
+
+def _timeline_model(subject: models.Model) -> type[models.Model] | None:
+    label = getattr(type(subject), "timeline_model", None)
+    if label is None:
+        return None
+    return apps.get_model(label) if isinstance(label, str) else label
+
+
+def emit(
+    name: str,
+    *,
+    subject: models.Model,
+    actor=None,
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> models.Model:
+    """Record event ``name`` on ``subject``'s timeline and notify subscribers; returns the row.
+
+    Must run inside ``transaction.atomic``: the event belongs to the business act that caused it.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"emit({name!r}) must be called inside transaction.atomic()")
+    from oms.models import Event
+
+    fields = {
+        "name": name,
+        "actor": actor if getattr(actor, "pk", None) else None,
+        "message": str(message)[:255],
+        "data": data or {},
+    }
+    timeline = _timeline_model(subject)
+    if timeline is not None:
+        entry = timeline.objects.create(subject=subject, **fields)
+    else:
+        entry = Event.objects.create(
+            content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk), **fields
+        )
+    domain_event.send(sender=type(subject), name=name, subject=subject, entry=entry, actor=actor)
+    return entry
+
+
+def timeline_for(subject: models.Model):
+    """Timeline rows of ``subject``, newest first (its own table, or the generic one)."""
+    from oms.models import Event
+
+    timeline = _timeline_model(subject)
+    if timeline is not None:
+        return timeline.objects.filter(subject=subject).select_related("actor")
+    return Event.objects.filter(
+        content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk)
+    ).select_related("actor")
+
+
+def enqueue_on_commit(
+    task, /, *, countdown: int | None = None, queue: str | None = None, **kwargs: Any
+) -> None:
+    """Send ``task`` with keyword arguments (ids, not instances) once the transaction commits.
+
+    Binds the arguments now, so calling it in a loop enqueues each item, not the last one.
+    """
+    options = {k: v for k, v in {"countdown": countdown, "queue": queue}.items() if v is not None}
+    transaction.on_commit(partial(task.apply_async, kwargs=kwargs, **options))
