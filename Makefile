@@ -35,6 +35,7 @@ test: export ALLOWED_HOSTS := $(TEST_ALLOWED_HOSTS)
 test: export SECURE_SSL_REDIRECT := 0
 test: export SESSION_COOKIE_SECURE := 0
 test: export CSRF_COOKIE_SECURE := 0
+test: export STATIC_MANIFEST := 0
 
 # The demo and translation commands must not pick up a developer's database/redis settings.
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1

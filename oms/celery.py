@@ -14,19 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
 app = Celery("oms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
-
-def _ensure_broker_folders() -> None:
-    """The embedded filesystem broker needs its folders before anyone publishes."""
-    from pathlib import Path
-
-    if str(app.conf.broker_url).startswith("filesystem://"):
-        for key in ("data_folder_in", "data_folder_out", "control_folder"):
-            folder = app.conf.broker_transport_options.get(key)
-            if folder:
-                Path(folder).mkdir(parents=True, exist_ok=True)
-
-
-app.on_after_configure.connect(lambda sender, **kwargs: _ensure_broker_folders(), weak=False)
 app.autodiscover_tasks()
 
 # Every scheduled job lives here, in code, so a deploy carries its schedule with it.

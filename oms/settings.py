@@ -156,17 +156,24 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- E-mail -------------------------------------------------------------------------------------
+# Django 6.1 mailers. Without EMAIL_HOST, mail is printed to the console (demo, development).
 EMAIL_HOST = env_str("EMAIL_HOST", "")
-EMAIL_PORT = env_int("EMAIL_PORT", 587)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.console.EmailBackend",
-)
+if EMAIL_HOST:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": EMAIL_HOST,
+            "port": env_int("EMAIL_PORT", 587),
+            "username": env_str("EMAIL_HOST_USER", ""),
+            "password": env_str("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "timeout": env_int("EMAIL_TIMEOUT", 20),
+        },
+    }
+else:
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+MAILERS = {"default": _mailer}
+del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -206,6 +213,8 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", REDIS_URL)
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 else:
+    for _folder in ("broker", "control", "results"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery' / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
