@@ -5,9 +5,11 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import django_auth
 
 from oms.errors import DomainError, InvalidInput, NotFound, NotPermitted
 from oms.middleware import problem_response
+from oms.models import Province
 
 api = NinjaAPI(
     title="OMS API",
@@ -51,3 +53,31 @@ def health(request: HttpRequest):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return {"status": "ok", "database": "ok"}
+
+
+class ProvinceOut(Schema):
+    code: int
+    name: str
+    slug: str
+    region: str
+    latitude: float
+    longitude: float
+
+
+@api.get("/provinces", response=list[ProvinceOut], auth=django_auth, tags=["reference"], summary="Provinces")
+def province_list(request: HttpRequest, region: str | None = None):
+    """Türkiye's 81 provinces with plate codes and centres, for address forms and integrations."""
+    provinces = Province.objects.all()
+    return provinces.filter(region=region) if region else provinces
+
+
+@api.get(
+    "/provinces/{code}", response=ProvinceOut, auth=django_auth, tags=["reference"], summary="One province"
+)
+def province_detail(request: HttpRequest, code: int):
+    province = Province.objects.filter(code=code).first()
+    if province is None:
+        raise NotFound(
+            _("There is no province with plate code %(code)s.") % {"code": code}, code="unknown_province"
+        )
+    return province
