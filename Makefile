@@ -98,7 +98,7 @@ fmt: install ## ruff format + ruff check --fix
 
 messages: install ## Update locale/tr .po files and compile them
 	@scripts/ensure-system-deps demo
-	$(DEMO_ENV) $(VPY) manage.py makemessages -l tr --no-obsolete --ignore=.venv --ignore=var
+	$(DEMO_ENV) $(VPY) manage.py makemessages -l tr --no-obsolete --ignore=.venv --ignore=var --ignore=staticfiles --ignore=tests --ignore=bench
 	$(DEMO_ENV) $(VPY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove var/ (demo database, media, broker) and caches

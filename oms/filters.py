@@ -3,7 +3,7 @@
 import django_filters
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
-from django.forms import DateInput
+from django.forms import DateInput, TextInput
 from django.utils.translation import gettext_lazy as _
 
 from oms.audit import registered_models
@@ -12,13 +12,27 @@ from oms.roles import Role
 
 
 class UserFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search")
-    role = django_filters.ChoiceFilter(label=_("Role"), choices=Role.choices, field_name="groups__name")
-    is_active = django_filters.BooleanFilter(label=_("Active"))
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=TextInput(attrs={"type": "search", "placeholder": _("Name, e-mail")}),
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), choices=Role.choices, field_name="groups__name", empty_label=_("All")
+    )
+    is_active = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[("1", _("Active")), ("0", _("Inactive"))],
+        empty_label=_("All"),
+        method="status",
+    )
 
     class Meta:
         model = User
         fields = ["q", "role", "is_active"]
+
+    def status(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")
 
     def search(self, queryset, name, value):
         return queryset.filter(

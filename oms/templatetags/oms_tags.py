@@ -27,3 +27,11 @@ def money(amount: Decimal | None, currency: str = "TRY") -> str:
     if amount is None or amount == "":
         return ""
     return format_money(Decimal(amount), currency)
+
+
+@register.filter
+def role_label(name: str) -> str:
+    """A role group's name as people read it (``customer_service`` -> ``Müşteri hizmetleri``)."""
+    from oms.roles import Role
+
+    return Role(name).label if name in Role.values else name
