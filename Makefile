@@ -40,7 +40,8 @@ test: export STATIC_MANIFEST := 0
 # The demo and translation commands must not pick up a developer's database/redis settings.
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
-.PHONY: help install demo test lint fmt messages clean distclean FORCE
+
+.PHONY: help install demo test bench lint fmt messages clean distclean FORCE
 
 help: ## Show this help
 	@echo "OMS make targets:"
@@ -87,6 +88,11 @@ test: install ## Lint, migration check and the test suite on PostgreSQL + Redis 
 		exit 1; \
 	fi; \
 	exit $$rc
+
+bench: install ## Benchmarks against a scratch PostgreSQL database (results: bench/RESULTS.md)
+	@scripts/ensure-services
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench) \
+		SECRET_KEY=bench DEBUG=0 REDIS_URL=$(TEST_REDIS_URL) $(VPY) bench/pagination.py
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

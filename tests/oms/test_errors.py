@@ -98,7 +98,7 @@ def test_panel_post_breaking_a_rule_shows_message_and_changes_nothing(admin_clie
         url, {"roles": ["operator"]}, follow=True, headers={"Referer": f"http://testserver{url}"}
     )
     assert response.status_code == 200
-    assert "You cannot remove your own administrator role." in [str(m) for m in response.context["messages"]]
+    assert "Kendi yönetici rolünüzü kaldıramazsınız." in [str(m) for m in response.context["messages"]]
     assert list(admin_user.groups.values_list("name", flat=True)) == [Role.ADMIN]
 
 
