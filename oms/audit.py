@@ -127,7 +127,7 @@ def _on_save(sender, instance, created: bool, raw: bool = False, update_fields=N
         return
     new = _values(instance)
     if created:
-        changes = {name: [None, value] for name, value in new.items() if value not in (None, "")}
+        changes = {name: [None, value] for name, value in new.items() if value not in (None, "", False)}
         record(instance, action="create", changes=changes)
     else:
         old = getattr(instance, "_audit_snapshot", {})

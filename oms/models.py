@@ -121,6 +121,10 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("Deleted")
 
 
+# Labels for audited changes that are not model fields (recorded by services).
+EXTRA_CHANGE_LABELS = {"roles": _("roles")}
+
+
 class AuditLog(models.Model):
     """Who changed what, for models registered with ``oms.audit.register``. Append-only."""
 
@@ -157,6 +161,32 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_repr}"
+
+    def display_changes(self) -> list[tuple[str, str, str]]:
+        """(field label, old, new) for people: verbose names, yes/no, lists joined. No queries."""
+        from django.core.exceptions import FieldDoesNotExist
+
+        model = self.content_type.model_class()
+
+        def label(name: str) -> str:
+            try:
+                return str(model._meta.get_field(name).verbose_name) if model else name
+            except FieldDoesNotExist:
+                return str(EXTRA_CHANGE_LABELS.get(name, name))
+
+        def show(name: str, value) -> str:
+            from oms.roles import Role
+
+            if value is None or value == "" or value == []:
+                return "—"
+            if isinstance(value, bool):
+                return str(_("yes") if value else _("no"))
+            if isinstance(value, list):
+                labels = dict(Role.choices) if name == "roles" else {}
+                return ", ".join(str(labels.get(v, v)) for v in value)
+            return str(value)
+
+        return [(label(n), show(n, old), show(n, new)) for n, (old, new) in self.changes.items()]
 
 
 class TimelineEntry(models.Model):

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_filters",
+    "ninja",  # serves Swagger UI from its own static files (CSP: no CDN, no inline script)
     "inventory",
     "orders",
     "fulfillment",

@@ -115,3 +115,17 @@ def test_audit_log_is_read_only_in_admin():
     assert not model_admin.has_change_permission(None)
     assert not model_admin.has_delete_permission(None)
     assert not model_admin.has_add_permission(None)
+
+
+@pytest.mark.django_db
+def test_changes_are_displayed_with_field_labels_and_readable_values(user_factory):
+    from django.utils import translation
+
+    person = user_factory(role="warehouse")
+    assign = rows_for(person).filter(changes__has_key="roles").last()
+    with translation.override("tr"):
+        assert ("roller", "—", "Depo personeli") in assign.display_changes()
+        created = rows_for(person).first()
+        labels = {label for label, _old, _new in created.display_changes()}
+    assert "kullanıcı adı" in labels
+    assert "is_superuser" not in str(created.changes)  # False values are not noise on create
