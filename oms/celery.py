@@ -5,6 +5,7 @@ Tasks are thin wrappers over services, take ids, and are idempotent; that is wha
 """
 
 import os
+import sys
 
 from celery import Celery
 from celery.schedules import crontab
@@ -25,3 +26,33 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+
+def worker_command(
+    *, beat_schedule: str | None = None, queue: str | None = None, pool: str = "threads", concurrency: int = 2
+) -> list[str]:
+    """The command line of a worker process (with embedded beat when ``beat_schedule`` is given).
+
+    Used by ``run_demo`` and by the tests that start real workers, so both run the same thing.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "oms",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--pool",
+        pool,
+        "--concurrency",
+        str(concurrency),
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if queue:
+        command += ["-Q", queue, "-n", f"{queue}@%h"]
+    if beat_schedule:
+        command += ["--beat", "--schedule", beat_schedule]
+    return command

@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from oms.celery import app
+from oms.celery import app, worker_command
 from oms.tasks import OmsTask, heartbeat, ping
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,24 +23,7 @@ def worker_queue():
         pytest.fail("REDIS_URL is not set: the Celery smoke test needs Redis (run `make test`).")
     queue = f"smoke-{uuid.uuid4().hex[:8]}"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oms",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--without-mingle",
-            "--without-gossip",
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"{queue}@%h",
-        ],
+        worker_command(queue=queue, pool="solo", concurrency=1),
         cwd=ROOT,
         env=os.environ.copy(),
         stdout=subprocess.PIPE,

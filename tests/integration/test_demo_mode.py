@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from oms.celery import worker_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.integration
@@ -23,23 +25,7 @@ def test_embedded_broker_round_trip_without_redis(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
     env.update({"DEBUG": "1", "OMS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "oms.settings"})
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oms",
-            "worker",
-            "--beat",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "1",
-            "--without-mingle",
-            "--without-gossip",
-            "--schedule",
-            str(tmp_path / "beat-schedule"),
-        ],
+        worker_command(beat_schedule=str(tmp_path / "beat-schedule"), concurrency=1),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -6,13 +6,13 @@ Everything runs without PostgreSQL or Redis: SQLite under var/ and kombu's files
 import os
 import signal
 import subprocess
-import sys
 import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from oms.celery import worker_command
 from oms.demo import DEMO_LOGINS, DEMO_PASSWORD
 
 
@@ -49,25 +49,7 @@ class Command(BaseCommand):
         celery_dir = settings.VAR_DIR / "celery"
         celery_dir.mkdir(parents=True, exist_ok=True)
         log = open(celery_dir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "oms",
-            "worker",
-            "--beat",
-            "--loglevel",
-            "INFO",
-            "--pool",
-            "threads",
-            "--concurrency",
-            "2",
-            "--without-mingle",
-            "--without-gossip",
-            "--schedule",
-            settings.CELERY_BEAT_SCHEDULE_FILENAME,
-        ]
+        command = worker_command(beat_schedule=settings.CELERY_BEAT_SCHEDULE_FILENAME)
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())  # noqa: S603
         time.sleep(0.5)
         if process.poll() is not None:
