@@ -54,6 +54,8 @@ def record_heartbeat(*, name: str) -> Heartbeat:
     with transaction.atomic():
         updated = Heartbeat.objects.filter(name=name).update(last_seen=now, beats=F("beats") + 1)
         if not updated:
-            heartbeat, _ = Heartbeat.objects.get_or_create(name=name, defaults={"last_seen": now, "beats": 1})
+            heartbeat, _created = Heartbeat.objects.get_or_create(
+                name=name, defaults={"last_seen": now, "beats": 1}
+            )
             return heartbeat
     return Heartbeat.objects.get(name=name)

@@ -113,3 +113,34 @@ def test_wrong_password_shows_an_error(client, user_factory):
     response = client.post(reverse("login"), {"username": "ali", "password": "nope"})
     assert response.status_code == 200
     assert b"message-error" in response.content
+
+
+# Views that must stay open: logging in and out, choosing a language, health checks.
+PUBLIC_VIEWS = {"login", "logout", "set_language", "healthz"}
+
+
+def _panel_patterns(resolver=None, namespace=""):
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace in {"admin", "api"}:  # guarded by Django admin and the API's own auth
+                continue
+            yield from _panel_patterns(entry, f"{entry.namespace}:" if entry.namespace else namespace)
+        elif isinstance(entry, URLPattern):
+            yield f"{namespace}{entry.name}", entry.callback
+
+
+def test_every_panel_view_declares_its_permissions():
+    """A new page without @role_required / RoleRequiredMixin fails here, not in production."""
+    unguarded = []
+    for name, callback in _panel_patterns():
+        if name in PUBLIC_VIEWS:
+            continue
+        view_class = getattr(callback, "view_class", None)
+        perms = getattr(view_class, "required_permissions", None) or getattr(
+            callback, "required_permissions", None
+        )
+        if not perms:
+            unguarded.append(name)
+    assert unguarded == []
