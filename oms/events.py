@@ -17,9 +17,17 @@ from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models, transaction
 from django.dispatch import Signal
+from django.utils.translation import gettext_lazy as _
 
 # Sent with: name, subject, entry (the timeline row), actor.
 domain_event = Signal()
+
+# How timelines name events for people; each app adds its own (``EVENT_LABELS["order.confirmed"] = ...``).
+EVENT_LABELS: dict[str, Any] = {"user.roles_changed": _("Roles changed")}
+
+
+def event_label(name: str) -> str:
+    return str(EVENT_LABELS.get(name, name))
 
 
 def _uid(pattern: str, handler: Callable[..., None]) -> str:

@@ -35,3 +35,11 @@ def role_label(name: str) -> str:
     from oms.roles import Role
 
     return Role(name).label if name in Role.values else name
+
+
+@register.filter(name="event_label")
+def event_label_filter(name: str) -> str:
+    """``{{ entry.name|event_label }}``: a timeline event's name as people read it."""
+    from oms.events import event_label
+
+    return event_label(name)
