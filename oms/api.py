@@ -7,7 +7,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
-from oms.errors import DomainError, InvalidInput, NotFound, NotPermitted
+from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from oms.middleware import problem_response
 from oms.models import Province
 
@@ -38,9 +38,7 @@ def not_found(request: HttpRequest, exc: Http404):
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError):
-    error = NotPermitted(_("Authentication required."), code="unauthenticated")
-    error.status = 401
-    return problem_response(error, request)
+    return problem_response(NotAuthenticated(_("Log in or send an API key.")), request)
 
 
 class Health(Schema):

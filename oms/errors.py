@@ -79,6 +79,12 @@ class IllegalTransition(DomainError):
         super().__init__(message, current=current, target=target, **data)
 
 
+class NotAuthenticated(DomainError):
+    code = "unauthenticated"
+    status = 401
+    title = _("Authentication required")
+
+
 class NotPermitted(DomainError):
     """The user may not perform this business act (e.g. approving their own order)."""
 

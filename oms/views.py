@@ -16,9 +16,11 @@ from django.views.i18n import set_language as django_set_language
 
 from oms import selectors, services
 from oms.access import role_required
+from oms.errors import NotPermitted
 from oms.events import timeline_for
 from oms.filters import AuditLogFilter, UserFilter
 from oms.forms import RolesForm
+from oms.middleware import problem_response, wants_json
 from oms.models import User
 from oms.navigation import BY_KEY, SECTIONS, visible_sections
 from oms.pagination import paginate
@@ -122,10 +124,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"type": "/problems/forbidden", "title": _("Not permitted"), "status": 403, "code": "forbidden"},
-            status=403,
-            content_type="application/problem+json",
-        )
+    if wants_json(request):
+        return problem_response(NotPermitted(_("Your role does not allow this."), code="forbidden"), request)
     return render(request, "errors/403.html", status=403)

@@ -148,3 +148,12 @@ def test_api_lists_provinces_by_region(admin_client):
     names = {p["name"] for p in response.json()}
     assert len(names) == 8
     assert "İzmir" in names
+
+
+@pytest.mark.django_db
+def test_forbidden_json_request_gets_problem_json(client, user_factory):
+    client.force_login(user_factory(role="warehouse"))
+    response = client.get(reverse("billing:index"), headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "forbidden"
