@@ -18,12 +18,17 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every scheduled job lives here, in code, so a deploy carries its schedule with it.
-# Later apps add their entries (stock alerts, marketplace sync, expiry of cart holds ...).
+# Later apps add their entries (stock alerts, marketplace sync ...).
 app.conf.beat_schedule = {
     "heartbeat": {"task": "oms.tasks.heartbeat", "schedule": 60.0, "kwargs": {"source": "beat"}},
     "clear-expired-sessions": {
         "task": "oms.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
+    },
+    "inventory-expire-holds": {"task": "inventory.tasks.expire_holds", "schedule": 60.0},
+    "inventory-check-ledger": {
+        "task": "inventory.tasks.check_stock_ledger",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 

@@ -1,0 +1,790 @@
+"""Every change of stock: receipts, reservations, consumption, adjustments, quarantine, scrap.
+
+Rules kept here (see DESIGN.md, "Stock model and reservation"):
+- quantities change in the database with conditional UPDATEs (``... WHERE on_hand - reserved >= q``),
+  never read-modify-write in Python;
+- when one act touches several stock levels it takes them in primary-key order, so two acts
+  never wait on each other in opposite orders (no deadlocks);
+- every change of ``on_hand`` or ``quarantined`` writes a ``StockMovement`` row with the same
+  delta, in the same transaction;
+- reservations are rows; a level's ``reserved`` is the sum of its active reservations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.errors import (
+    DuplicateSerial,
+    InsufficientStock,
+    InvalidQuantity,
+    ReservationClosed,
+    StockBelowReserved,
+    TrackingDataMissing,
+)
+from inventory.models import (
+    Bin,
+    MovementKind,
+    RemovalStrategy,
+    Reservation,
+    ReservationReason,
+    ReservationStatus,
+    StockLevel,
+    StockLot,
+    StockMovement,
+    Tracking,
+    Variant,
+    Warehouse,
+)
+
+logger = logging.getLogger(__name__)
+
+CART_HOLD_MINUTES = 30
+
+
+# --- Levels ---------------------------------------------------------------------------------------
+
+
+def _check_quantity(quantity: int) -> int:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
+        raise InvalidQuantity(_("Quantity must be a whole number above zero (got %(q)s).") % {"q": quantity})
+    return quantity
+
+
+def ensure_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Make sure a StockLevel row exists for each (variant_id, warehouse_id); return their ids.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets concurrent callers create the same row safely.
+    """
+    wanted = set(pairs)
+    StockLevel.objects.bulk_create(
+        [StockLevel(variant_id=v, warehouse_id=w) for v, w in sorted(wanted)], ignore_conflicts=True
+    )
+    query = Q()
+    for variant_id, warehouse_id in wanted:
+        query |= Q(variant_id=variant_id, warehouse_id=warehouse_id)
+    rows = StockLevel.objects.filter(query).values_list("variant_id", "warehouse_id", "pk")
+    return {(v, w): pk for v, w, pk in rows}
+
+
+def _record(
+    *,
+    variant_id: int,
+    warehouse_id: int,
+    kind: str,
+    on_hand: int = 0,
+    quarantined: int = 0,
+    lot: StockLot | None = None,
+    reason: str = "",
+    note: str = "",
+    reference: str = "",
+    user=None,
+) -> StockMovement:
+    return StockMovement.objects.create(
+        variant_id=variant_id,
+        warehouse_id=warehouse_id,
+        kind=kind,
+        on_hand_delta=on_hand,
+        quarantined_delta=quarantined,
+        lot=lot,
+        reason=reason,
+        note=note[:255],
+        reference=reference[:64],
+        user=user if getattr(user, "pk", None) else None,
+    )
+
+
+# --- Reservations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockRequest:
+    """One line of a reservation: this many of a variant from a warehouse, for this reference."""
+
+    variant_id: int
+    warehouse_id: int
+    quantity: int
+    reference: str
+
+
+@dataclass
+class ReservationResult:
+    reservations: list[Reservation] = field(default_factory=list)
+    shortfalls: list[dict] = field(
+        default_factory=list
+    )  # {variant_id, warehouse_id, reference, wanted, reserved}
+
+    @property
+    def complete(self) -> bool:
+        return not self.shortfalls
+
+
+def reserve(
+    *,
+    requests: Sequence[StockRequest],
+    reason: str = ReservationReason.ORDER_LINE,
+    owner: str = "",
+    expires_at: datetime | None = None,
+    partial: bool = False,
+) -> ReservationResult:
+    """Reserve stock for several lines at once.
+
+    All-or-nothing by default: if any line is short, nothing is reserved and ``InsufficientStock``
+    lists every short line. With ``partial=True`` each line takes what is free (the rest is reported
+    in ``shortfalls``), which is how allocation backorders the remainder.
+    """
+    if not requests:
+        return ReservationResult()
+    for request in requests:
+        _check_quantity(request.quantity)
+    if reason not in ReservationReason.values:
+        raise InvalidQuantity(_("Unknown reservation reason %(reason)s.") % {"reason": reason})
+    result = ReservationResult()
+    short: list[dict] = []
+    now = timezone.now()
+    with transaction.atomic():
+        level_ids = ensure_levels((r.variant_id, r.warehouse_id) for r in requests)
+        # Fixed lock order: by level id (then reference, for two lines on one level).
+        ordered = sorted(requests, key=lambda r: (level_ids[(r.variant_id, r.warehouse_id)], r.reference))
+        for request in ordered:
+            level_id = level_ids[(request.variant_id, request.warehouse_id)]
+            taken = _take(level_id, request.quantity, partial=partial, now=now)
+            if taken < request.quantity:
+                short.append(
+                    {
+                        "variant_id": request.variant_id,
+                        "warehouse_id": request.warehouse_id,
+                        "reference": request.reference,
+                        "wanted": request.quantity,
+                        "reserved": taken,
+                    }
+                )
+            if taken:
+                result.reservations.append(
+                    Reservation(
+                        variant_id=request.variant_id,
+                        warehouse_id=request.warehouse_id,
+                        quantity=taken,
+                        original_quantity=taken,
+                        reason=reason,
+                        reference=request.reference,
+                        owner=owner[:120],
+                        expires_at=expires_at,
+                    )
+                )
+        if short and not partial:
+            # Roll back what earlier lines took; report availability as it is now.
+            transaction.set_rollback(True)
+        else:
+            Reservation.objects.bulk_create(result.reservations)
+            result.shortfalls = short
+    if short and not partial:
+        raise InsufficientStock(
+            _("Not enough stock for %(count)s line(s).") % {"count": len(short)}, items=_with_available(short)
+        )
+    return result
+
+
+def _take(level_id: int, quantity: int, *, partial: bool, now: datetime) -> int:
+    """Reserve on one level; return how many units were reserved."""
+    if not partial:
+        updated = StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + quantity).update(
+            reserved=F("reserved") + quantity, updated_at=now
+        )
+        return quantity if updated else 0
+    # Partial: lock the row, then take what is free (still guarded by the same condition).
+    level = StockLevel.objects.select_for_update().only("on_hand", "reserved").get(pk=level_id)
+    take = min(quantity, level.on_hand - level.reserved)
+    if take <= 0:
+        return 0
+    StockLevel.objects.filter(pk=level_id, on_hand__gte=F("reserved") + take).update(
+        reserved=F("reserved") + take, updated_at=now
+    )
+    return take
+
+
+def _with_available(short: list[dict]) -> list[dict]:
+    levels = {
+        (lv.variant_id, lv.warehouse_id): lv.on_hand - lv.reserved
+        for lv in StockLevel.objects.filter(
+            variant_id__in={s["variant_id"] for s in short},
+            warehouse_id__in={s["warehouse_id"] for s in short},
+        )
+    }
+    return [{**s, "available": levels.get((s["variant_id"], s["warehouse_id"]), 0)} for s in short]
+
+
+def reserve_one(
+    *,
+    variant: Variant | int,
+    warehouse: Warehouse | int,
+    quantity: int,
+    reference: str,
+    reason: str = ReservationReason.ORDER_LINE,
+    expires_at: datetime | None = None,
+    owner: str = "",
+) -> Reservation:
+    """Reserve one line, all or nothing; raises ``InsufficientStock``."""
+    request = StockRequest(_id(variant), _id(warehouse), quantity, reference)
+    return reserve(requests=[request], reason=reason, expires_at=expires_at, owner=owner).reservations[0]
+
+
+def hold_for_cart(
+    *,
+    variant: Variant | int,
+    warehouse: Warehouse | int,
+    quantity: int,
+    cart: str,
+    minutes: int = CART_HOLD_MINUTES,
+) -> Reservation:
+    """A checkout hold that lapses by itself after ``minutes`` (released by ``expire_holds``)."""
+    return reserve_one(
+        variant=variant,
+        warehouse=warehouse,
+        quantity=quantity,
+        reference=f"cart:{cart}",
+        reason=ReservationReason.CART_HOLD,
+        expires_at=timezone.now() + timedelta(minutes=minutes),
+    )
+
+
+def _id(obj) -> int:
+    return obj if isinstance(obj, int) else obj.pk
+
+
+def _lock_reservations(queryset: QuerySet[Reservation]) -> list[Reservation]:
+    return list(queryset.select_for_update().order_by("variant_id", "warehouse_id", "pk"))
+
+
+def _give_back(reservation: Reservation, quantity: int, *, status: str, now: datetime) -> None:
+    """Lower a reservation and its level's ``reserved`` by ``quantity`` (rows already locked)."""
+    updated = StockLevel.objects.filter(
+        variant_id=reservation.variant_id, warehouse_id=reservation.warehouse_id, reserved__gte=quantity
+    ).update(reserved=F("reserved") - quantity, updated_at=now)
+    if not updated:  # the level disagrees with its reservations: refuse rather than guess
+        raise ReservationClosed(
+            _("Stock level does not hold this reservation; run the stock check."), reservation=reservation.pk
+        )
+    reservation.quantity -= quantity
+    fields = ["quantity"]
+    if reservation.quantity == 0:
+        reservation.status, reservation.closed_at = status, now
+        fields += ["status", "closed_at"]
+    reservation.save(update_fields=fields)
+
+
+@transaction.atomic
+def release(*, reservation: Reservation | int, quantity: int | None = None) -> Reservation:
+    """Give back all (or ``quantity``) of a reservation to available stock."""
+    locked = _lock_reservations(Reservation.objects.filter(pk=_id(reservation)))[0]
+    if locked.status != ReservationStatus.ACTIVE:
+        raise ReservationClosed(
+            _("This reservation is already %(status)s.") % {"status": locked.get_status_display()}
+        )
+    quantity = locked.quantity if quantity is None else _check_quantity(quantity)
+    if quantity > locked.quantity:
+        raise InvalidQuantity(
+            _("Only %(held)s are reserved; cannot release %(q)s.") % {"held": locked.quantity, "q": quantity}
+        )
+    _give_back(locked, quantity, status=ReservationStatus.RELEASED, now=timezone.now())
+    return locked
+
+
+@transaction.atomic
+def release_reference(*, reference: str, status: str = ReservationStatus.RELEASED) -> int:
+    """Release every active reservation of ``reference`` (e.g. a cancelled order line); returns units."""
+    now = timezone.now()
+    total = 0
+    for reservation in _lock_reservations(Reservation.objects.filter(reference=reference, status="active")):
+        total += reservation.quantity
+        _give_back(reservation, reservation.quantity, status=status, now=now)
+    return total
+
+
+def expire_holds(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Release reservations whose ``expires_at`` has passed (cart holds); returns how many."""
+    now = now or timezone.now()
+    expired = 0
+    while True:
+        with transaction.atomic():
+            rows = _lock_reservations(
+                Reservation.objects.filter(
+                    pk__in=Reservation.objects.filter(
+                        status=ReservationStatus.ACTIVE, expires_at__lte=now
+                    ).values("pk")[:batch]
+                )
+            )
+            for reservation in rows:
+                _give_back(reservation, reservation.quantity, status=ReservationStatus.EXPIRED, now=now)
+        expired += len(rows)
+        if len(rows) < batch:
+            return expired
+
+
+# --- Lots -----------------------------------------------------------------------------------------
+
+
+def default_bin(warehouse: Warehouse | int) -> Bin:
+    """The warehouse's receiving location: its first active, non-quarantine bin by walk order."""
+    warehouse_id = _id(warehouse)
+    found = (
+        Bin.objects.filter(warehouse_id=warehouse_id, is_active=True, is_quarantine=False)
+        .order_by("walk_sequence", "pk")
+        .first()
+    )
+    if found:
+        return found
+    found, _created = Bin.objects.get_or_create(
+        warehouse_id=warehouse_id, code="RECEIVING", defaults={"zone": "R", "walk_sequence": 0}
+    )
+    return found
+
+
+def _lot_order(strategy: str) -> list[str]:
+    if strategy == RemovalStrategy.FEFO:
+        return ["expiry_date", "received_at", "pk"]
+    if strategy == RemovalStrategy.LIFO:
+        return ["-received_at", "-pk"]
+    return ["received_at", "pk"]
+
+
+def _take_from_lots(
+    *,
+    variant: Variant,
+    warehouse_id: int,
+    quantity: int,
+    field_name: str = "quantity",
+    lots: Sequence[tuple[StockLot | int, int]] | None = None,
+) -> list[tuple[StockLot, int]]:
+    """Choose and decrement lots for ``quantity`` units (given lots, or by the removal strategy)."""
+    if lots:
+        chosen = []
+        by_id = {
+            lot.pk: lot
+            for lot in StockLot.objects.select_for_update()
+            .filter(pk__in=[_id(lot) for lot, _q in lots], variant=variant, warehouse_id=warehouse_id)
+            .order_by("pk")
+        }
+        for lot_ref, qty in lots:
+            lot = by_id.get(_id(lot_ref))
+            if lot is None:
+                raise InvalidQuantity(
+                    _("Lot %(lot)s does not hold this product here.") % {"lot": _id(lot_ref)}
+                )
+            chosen.append((lot, _check_quantity(qty)))
+        if sum(q for _lot, q in chosen) != quantity:
+            raise InvalidQuantity(_("Lot quantities must add up to %(q)s.") % {"q": quantity})
+    else:
+        candidates = (
+            StockLot.objects.select_for_update()
+            .filter(variant=variant, warehouse_id=warehouse_id, **{f"{field_name}__gt": 0})
+            .order_by(*_lot_order(variant.product.removal_strategy))
+        )
+        chosen, needed = [], quantity
+        for lot in candidates:
+            take = min(needed, getattr(lot, field_name))
+            chosen.append((lot, take))
+            needed -= take
+            if not needed:
+                break
+    for lot, qty in chosen:
+        updated = StockLot.objects.filter(pk=lot.pk, **{f"{field_name}__gte": qty}).update(
+            **{field_name: F(field_name) - qty}
+        )
+        if not updated:
+            raise InsufficientStock(
+                _("Lot %(lot)s does not hold %(q)s units.") % {"lot": lot, "q": qty}, lot=lot.pk, wanted=qty
+            )
+    if sum(q for _lot, q in chosen) != quantity:
+        raise InsufficientStock(
+            _("The lots here do not hold %(q)s units.") % {"q": quantity}, wanted=quantity
+        )
+    return chosen
+
+
+# --- Consumption (shipment) -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def consume(
+    *,
+    reservation: Reservation | int,
+    quantity: int | None = None,
+    reference: str = "",
+    user=None,
+    lots: Sequence[tuple[StockLot | int, int]] | None = None,
+) -> list[StockMovement]:
+    """Stock leaves the building (shipment handed over): on_hand and reserved drop together.
+
+    Lots are the picked ones when given, otherwise chosen by the product's removal strategy.
+    """
+    locked = _lock_reservations(Reservation.objects.filter(pk=_id(reservation)))[0]
+    if locked.status != ReservationStatus.ACTIVE:
+        raise ReservationClosed(
+            _("This reservation is already %(status)s.") % {"status": locked.get_status_display()}
+        )
+    quantity = locked.quantity if quantity is None else _check_quantity(quantity)
+    if quantity > locked.quantity:
+        raise InvalidQuantity(
+            _("Only %(held)s are reserved; cannot ship %(q)s.") % {"held": locked.quantity, "q": quantity}
+        )
+    now = timezone.now()
+    updated = StockLevel.objects.filter(
+        variant_id=locked.variant_id,
+        warehouse_id=locked.warehouse_id,
+        reserved__gte=quantity,
+        on_hand__gte=quantity,
+    ).update(on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity, updated_at=now)
+    if not updated:
+        raise ReservationClosed(_("Stock level does not hold this reservation; run the stock check."))
+    variant = Variant.objects.select_related("product").get(pk=locked.variant_id)
+    taken = _take_from_lots(variant=variant, warehouse_id=locked.warehouse_id, quantity=quantity, lots=lots)
+    locked.quantity -= quantity
+    fields = ["quantity"]
+    if locked.quantity == 0:
+        locked.status, locked.closed_at = ReservationStatus.CONSUMED, now
+        fields += ["status", "closed_at"]
+    locked.save(update_fields=fields)
+    return [
+        _record(
+            variant_id=locked.variant_id,
+            warehouse_id=locked.warehouse_id,
+            kind=MovementKind.SALE,
+            on_hand=-qty,
+            lot=lot,
+            reference=reference or locked.reference,
+            user=user,
+        )
+        for lot, qty in taken
+    ]
+
+
+# --- Receipts and positive changes ----------------------------------------------------------------
+
+
+def _check_tracking(
+    variant: Variant, quantity: int, lot_number: str, serials: Sequence[str], expiry_date: date | None
+) -> list[str]:
+    product = variant.product
+    serials = [s.strip() for s in serials if s and s.strip()]
+    if product.tracking == Tracking.SERIAL:
+        if len(serials) != quantity:
+            raise TrackingDataMissing(
+                _("%(product)s is tracked by serial number: scan %(q)s serial numbers (got %(n)s).")
+                % {"product": product.name, "q": quantity, "n": len(serials)}
+            )
+        duplicates = sorted({s for s in serials if serials.count(s) > 1})
+        if duplicates:
+            raise DuplicateSerial(_("Serial number scanned twice: %(s)s.") % {"s": ", ".join(duplicates)})
+        existing = sorted(
+            StockLot.objects.filter(variant=variant, serial__in=serials).values_list("serial", flat=True)
+        )
+        if existing:
+            raise DuplicateSerial(
+                _("Serial number already received: %(s)s.") % {"s": ", ".join(existing)}, serials=existing
+            )
+    elif serials:
+        raise TrackingDataMissing(
+            _("%(product)s is not tracked by serial number.") % {"product": product.name}
+        )
+    if product.tracking == Tracking.LOT and not lot_number.strip():
+        raise TrackingDataMissing(
+            _("%(product)s is tracked by lot: enter the lot number.") % {"product": product.name}
+        )
+    if product.tracks_expiry and expiry_date is None:
+        raise TrackingDataMissing(_("%(product)s needs an expiry date.") % {"product": product.name})
+    return serials
+
+
+@transaction.atomic
+def add_stock(
+    *,
+    variant: Variant | int,
+    warehouse: Warehouse | int,
+    quantity: int,
+    kind: str = MovementKind.RECEIPT,
+    bin: Bin | None = None,
+    lot_number: str = "",
+    serials: Sequence[str] = (),
+    expiry_date: date | None = None,
+    reason: str = "",
+    note: str = "",
+    reference: str = "",
+    user=None,
+) -> list[StockMovement]:
+    """Units arrive in a bin (receipt, return restock, found in a count, transfer in).
+
+    Lot-tracked products need a lot number, serial-tracked ones one serial per unit (never seen
+    before), expiry-tracked ones an expiry date; anything missing raises and nothing is written.
+    """
+    _check_quantity(quantity)
+    variant = (
+        variant if isinstance(variant, Variant) else Variant.objects.select_related("product").get(pk=variant)
+    )
+    warehouse_id = _id(warehouse)
+    serials = _check_tracking(variant, quantity, lot_number, serials, expiry_date)
+    place = bin or default_bin(warehouse_id)
+    if place.warehouse_id != warehouse_id:
+        raise InvalidQuantity(_("Bin %(bin)s is in another warehouse.") % {"bin": place.code})
+    level_id = ensure_levels([(variant.pk, warehouse_id)])[(variant.pk, warehouse_id)]
+    StockLevel.objects.filter(pk=level_id).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    movements = []
+    try:
+        with transaction.atomic():
+            if serials:
+                for serial in serials:
+                    lot = StockLot.objects.create(
+                        variant=variant,
+                        warehouse_id=warehouse_id,
+                        bin=place,
+                        lot_number=lot_number.strip(),
+                        serial=serial,
+                        expiry_date=expiry_date,
+                        quantity=1,
+                    )
+                    movements.append(
+                        _record(
+                            variant_id=variant.pk,
+                            warehouse_id=warehouse_id,
+                            kind=kind,
+                            on_hand=1,
+                            lot=lot,
+                            reason=reason,
+                            note=note,
+                            reference=reference,
+                            user=user,
+                        )
+                    )
+            else:
+                lot = _lot_for(variant, warehouse_id, place, lot_number.strip(), expiry_date)
+                StockLot.objects.filter(pk=lot.pk).update(quantity=F("quantity") + quantity)
+                movements.append(
+                    _record(
+                        variant_id=variant.pk,
+                        warehouse_id=warehouse_id,
+                        kind=kind,
+                        on_hand=quantity,
+                        lot=lot,
+                        reason=reason,
+                        note=note,
+                        reference=reference,
+                        user=user,
+                    )
+                )
+    except IntegrityError:
+        # A concurrent receipt took the same serial between our check and insert.
+        raise DuplicateSerial(_("Serial number already received.")) from None
+    return movements
+
+
+def _lot_for(
+    variant: Variant, warehouse_id: int, place: Bin, lot_number: str, expiry_date: date | None
+) -> StockLot:
+    lot, created = StockLot.objects.get_or_create(
+        variant=variant,
+        warehouse_id=warehouse_id,
+        bin=place,
+        lot_number=lot_number,
+        serial="",
+        defaults={"expiry_date": expiry_date},
+    )
+    if not created and lot_number and expiry_date and lot.expiry_date and lot.expiry_date != expiry_date:
+        raise TrackingDataMissing(
+            _("Lot %(lot)s already has expiry date %(date)s.") % {"lot": lot_number, "date": lot.expiry_date}
+        )
+    return lot
+
+
+# --- Adjustments, quarantine, scrap ---------------------------------------------------------------
+
+
+@transaction.atomic
+def remove_stock(
+    *,
+    variant: Variant | int,
+    warehouse: Warehouse | int,
+    quantity: int,
+    kind: str = MovementKind.ADJUSTMENT,
+    reason: str = "",
+    note: str = "",
+    reference: str = "",
+    user=None,
+    lots: Sequence[tuple[StockLot | int, int]] | None = None,
+) -> list[StockMovement]:
+    """Unreserved units leave sellable stock (adjustment down, count shortage, transfer out).
+
+    Refuses to touch reserved units: ``StockBelowReserved`` names how many are promised.
+    """
+    _check_quantity(quantity)
+    variant = (
+        variant if isinstance(variant, Variant) else Variant.objects.select_related("product").get(pk=variant)
+    )
+    warehouse_id = _id(warehouse)
+    updated = StockLevel.objects.filter(
+        variant=variant, warehouse_id=warehouse_id, on_hand__gte=F("reserved") + quantity
+    ).update(on_hand=F("on_hand") - quantity, updated_at=timezone.now())
+    if not updated:
+        level = StockLevel.objects.filter(variant=variant, warehouse_id=warehouse_id).first()
+        on_hand, reserved = (level.on_hand, level.reserved) if level else (0, 0)
+        raise StockBelowReserved(
+            _("Cannot remove %(q)s: %(on_hand)s on hand, %(reserved)s of them reserved.")
+            % {"q": quantity, "on_hand": on_hand, "reserved": reserved},
+            on_hand=on_hand,
+            reserved=reserved,
+            wanted=quantity,
+        )
+    taken = _take_from_lots(variant=variant, warehouse_id=warehouse_id, quantity=quantity, lots=lots)
+    return [
+        _record(
+            variant_id=variant.pk,
+            warehouse_id=warehouse_id,
+            kind=kind,
+            on_hand=-qty,
+            lot=lot,
+            reason=reason,
+            note=note,
+            reference=reference,
+            user=user,
+        )
+        for lot, qty in taken
+    ]
+
+
+@transaction.atomic
+def adjust(
+    *,
+    variant: Variant | int,
+    warehouse: Warehouse | int,
+    delta: int,
+    reason: str,
+    note: str = "",
+    user=None,
+    bin: Bin | None = None,
+    lot_number: str = "",
+    serials: Sequence[str] = (),
+    expiry_date: date | None = None,
+    reference: str = "",
+) -> list[StockMovement]:
+    """A stock correction with a reason code; positive adds, negative removes (never reserved units)."""
+    if not reason:
+        raise InvalidQuantity(_("An adjustment needs a reason."), code="reason_required")
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta == 0:
+        raise InvalidQuantity(_("The adjustment must change the quantity."))
+    if delta > 0:
+        return add_stock(
+            variant=variant,
+            warehouse=warehouse,
+            quantity=delta,
+            kind=MovementKind.ADJUSTMENT,
+            bin=bin,
+            lot_number=lot_number,
+            serials=serials,
+            expiry_date=expiry_date,
+            reason=reason,
+            note=note,
+            reference=reference,
+            user=user,
+        )
+    return remove_stock(
+        variant=variant,
+        warehouse=warehouse,
+        quantity=-delta,
+        kind=MovementKind.ADJUSTMENT,
+        reason=reason,
+        note=note,
+        reference=reference,
+        user=user,
+    )
+
+
+@transaction.atomic
+def quarantine(
+    *, lot: StockLot | int, quantity: int, reason: str, note: str = "", user=None
+) -> StockMovement:
+    """Move unreserved units of a lot out of sellable stock (damaged, failed QC, awaiting QC)."""
+    _check_quantity(quantity)
+    lot = StockLot.objects.select_for_update().get(pk=_id(lot))
+    updated = StockLevel.objects.filter(
+        variant_id=lot.variant_id, warehouse_id=lot.warehouse_id, on_hand__gte=F("reserved") + quantity
+    ).update(
+        on_hand=F("on_hand") - quantity, quarantined=F("quarantined") + quantity, updated_at=timezone.now()
+    )
+    if not updated:
+        raise StockBelowReserved(
+            _("Cannot quarantine %(q)s: those units are reserved or not here.") % {"q": quantity}
+        )
+    if not StockLot.objects.filter(pk=lot.pk, quantity__gte=quantity).update(
+        quantity=F("quantity") - quantity, quarantined=F("quarantined") + quantity
+    ):
+        raise InsufficientStock(_("Lot %(lot)s does not hold %(q)s units.") % {"lot": lot, "q": quantity})
+    return _record(
+        variant_id=lot.variant_id,
+        warehouse_id=lot.warehouse_id,
+        kind=MovementKind.QUARANTINE_IN,
+        on_hand=-quantity,
+        quarantined=quantity,
+        lot=lot,
+        reason=reason,
+        note=note,
+        user=user,
+    )
+
+
+@transaction.atomic
+def release_quarantine(*, lot: StockLot | int, quantity: int, note: str = "", user=None) -> StockMovement:
+    """Quarantined units passed QC: back to sellable stock."""
+    _check_quantity(quantity)
+    lot = StockLot.objects.select_for_update().get(pk=_id(lot))
+    if not StockLot.objects.filter(pk=lot.pk, quarantined__gte=quantity).update(
+        quantity=F("quantity") + quantity, quarantined=F("quarantined") - quantity
+    ):
+        raise InsufficientStock(
+            _("Lot %(lot)s has fewer than %(q)s units in quarantine.") % {"lot": lot, "q": quantity}
+        )
+    StockLevel.objects.filter(variant_id=lot.variant_id, warehouse_id=lot.warehouse_id).update(
+        on_hand=F("on_hand") + quantity, quarantined=F("quarantined") - quantity, updated_at=timezone.now()
+    )
+    return _record(
+        variant_id=lot.variant_id,
+        warehouse_id=lot.warehouse_id,
+        kind=MovementKind.QUARANTINE_OUT,
+        on_hand=quantity,
+        quarantined=-quantity,
+        lot=lot,
+        note=note,
+        user=user,
+    )
+
+
+@transaction.atomic
+def scrap(*, lot: StockLot | int, quantity: int, reason: str, note: str = "", user=None) -> StockMovement:
+    """Destroy quarantined units of a lot (write-off)."""
+    _check_quantity(quantity)
+    lot = StockLot.objects.select_for_update().get(pk=_id(lot))
+    if not StockLot.objects.filter(pk=lot.pk, quarantined__gte=quantity).update(
+        quarantined=F("quarantined") - quantity
+    ):
+        raise InsufficientStock(
+            _("Lot %(lot)s has fewer than %(q)s units in quarantine.") % {"lot": lot, "q": quantity}
+        )
+    StockLevel.objects.filter(variant_id=lot.variant_id, warehouse_id=lot.warehouse_id).update(
+        quarantined=F("quarantined") - quantity, updated_at=timezone.now()
+    )
+    return _record(
+        variant_id=lot.variant_id,
+        warehouse_id=lot.warehouse_id,
+        kind=MovementKind.SCRAP,
+        quarantined=-quantity,
+        lot=lot,
+        reason=reason,
+        note=note,
+        user=user,
+    )
