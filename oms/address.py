@@ -1,14 +1,44 @@
 """Turkish address helpers: postal codes, phone numbers, province look-up and distances."""
 
+import json
 import math
 import re
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 EARTH_RADIUS_KM = 6371.0088
+PROVINCES_FILE = Path(__file__).resolve().parent / "data" / "provinces.json"
+
+
+def load_provinces(apps=None) -> int:
+    """Load the 81 provinces from the shipped data file (idempotent); returns how many were written.
+
+    Called by the data migration and after every migrate/flush, so a flushed test database or a
+    half-restored one gets its reference data back.
+    """
+    from django.apps import apps as global_apps
+
+    Province = (apps or global_apps).get_model("oms", "Province")
+    rows = json.loads(PROVINCES_FILE.read_text(encoding="utf-8"))
+    if Province.objects.count() == len(rows):
+        return 0
+    for row in rows:
+        Province.objects.update_or_create(
+            code=row["code"],
+            defaults={
+                "name": row["name"],
+                "slug": row["slug"],
+                "region": row["region"],
+                "latitude": Decimal(str(row["latitude"])),
+                "longitude": Decimal(str(row["longitude"])),
+            },
+        )
+    _centroids.cache_clear()
+    return len(rows)
 
 
 def validate_postal_code_for_province(

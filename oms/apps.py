@@ -3,10 +3,12 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def _sync_roles(sender, **kwargs) -> None:
+def _reference_data(sender, **kwargs) -> None:
+    from oms.address import load_provinces
     from oms.roles import sync_roles
 
     sync_roles()
+    load_provinces()
 
 
 class OmsConfig(AppConfig):
@@ -18,5 +20,6 @@ class OmsConfig(AppConfig):
         from oms.models import User
 
         audit.register(User, exclude=["date_joined"])
-        # After every migrate (and test-database flush) the roles get the permissions of any new model.
-        post_migrate.connect(_sync_roles, sender=self, dispatch_uid="oms.sync_roles")
+        # After every migrate (and test-database flush): roles get the permissions of any new model
+        # and the province table is complete.
+        post_migrate.connect(_reference_data, sender=self, dispatch_uid="oms.reference_data")
