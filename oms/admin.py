@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from oms.models import AuditLog, Event, Heartbeat, Province, User
+from oms.models import ApiKey, AuditLog, Event, Heartbeat, Province, User
 
 admin.site.site_header = _("OMS administration")
 admin.site.site_title = _("OMS")
@@ -64,3 +64,27 @@ class EventAdmin(ReadOnlyAdmin):
 @admin.register(Heartbeat)
 class HeartbeatAdmin(ReadOnlyAdmin):
     list_display = ("name", "last_seen", "beats")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are created with `manage.py create_api_key` (the secret is shown once); here: see, revoke."""
+
+    list_display = ("name", "prefix", "scope_list", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("name", "prefix", "scopes", "created_by", "created_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("Scopes"))
+    def scope_list(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes)
+
+    @admin.action(description=_("Revoke selected keys"))
+    def revoke(self, request, queryset):
+        from oms.apikeys import revoke_api_key
+
+        for key in queryset:
+            revoke_api_key(key=key)

@@ -5,8 +5,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
-from ninja.security import django_auth
 
+from oms.apikeys import api_auth
 from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from oms.middleware import problem_response
 from oms.models import Province
@@ -53,6 +53,9 @@ def health(request: HttpRequest):
     return {"status": "ok", "database": "ok"}
 
 
+REFERENCE_AUTH = api_auth("reference:read", "oms.view_dashboard")
+
+
 class ProvinceOut(Schema):
     code: int
     name: str
@@ -62,7 +65,9 @@ class ProvinceOut(Schema):
     longitude: float
 
 
-@api.get("/provinces", response=list[ProvinceOut], auth=django_auth, tags=["reference"], summary="Provinces")
+@api.get(
+    "/provinces", response=list[ProvinceOut], auth=REFERENCE_AUTH, tags=["reference"], summary="Provinces"
+)
 def province_list(request: HttpRequest, region: str | None = None):
     """Türkiye's 81 provinces with plate codes and centres, for address forms and integrations."""
     provinces = Province.objects.all()
@@ -70,7 +75,7 @@ def province_list(request: HttpRequest, region: str | None = None):
 
 
 @api.get(
-    "/provinces/{code}", response=ProvinceOut, auth=django_auth, tags=["reference"], summary="One province"
+    "/provinces/{code}", response=ProvinceOut, auth=REFERENCE_AUTH, tags=["reference"], summary="One province"
 )
 def province_detail(request: HttpRequest, code: int):
     province = Province.objects.filter(code=code).first()

@@ -51,6 +51,14 @@ def acting_as(user=None, *, label: str = "", remote_addr: str | None = None) -> 
         _actor.reset(token)
 
 
+def set_actor(*, user=None, label: str = "", remote_addr: str | None = None) -> None:
+    """Replace the actor for the rest of this request or task (e.g. once an API key is verified).
+
+    The surrounding ``acting_as`` block (the middleware's) restores the previous actor at its end.
+    """
+    _actor.set(Actor(user_id=getattr(user, "pk", None), label=label or "system", remote_addr=remote_addr))
+
+
 def current_actor() -> Actor | None:
     return _actor.get()
 

@@ -25,6 +25,10 @@ app.conf.beat_schedule = {
         "task": "oms.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=15),
     },
+    "purge-idempotency-records": {
+        "task": "oms.tasks.purge_idempotency_records",
+        "schedule": crontab(hour=4, minute=0),
+    },
     "inventory-expire-holds": {"task": "inventory.tasks.expire_holds", "schedule": 60.0},
     "inventory-check-ledger": {
         "task": "inventory.tasks.check_stock_ledger",

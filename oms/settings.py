@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "oms.middleware.CurrentUserMiddleware",
     "oms.middleware.UserLanguageMiddleware",
     "oms.middleware.DomainErrorMiddleware",
+    "oms.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "oms.urls"

@@ -46,3 +46,10 @@ def clear_expired_sessions() -> None:
 def ping(value: str = "pong") -> str:
     """Round-trip probe used by the health check and the Celery smoke test."""
     return value
+
+
+@shared_task(base=OmsTask)
+def purge_idempotency_records() -> int:
+    from oms.idempotency import purge
+
+    return purge()

@@ -129,3 +129,13 @@ def test_changes_are_displayed_with_field_labels_and_readable_values(user_factor
         labels = {label for label, _old, _new in created.display_changes()}
     assert "kullanıcı adı" in labels
     assert "is_superuser" not in str(created.changes)  # False values are not noise on create
+
+
+@pytest.mark.django_db
+def test_set_actor_lasts_until_the_surrounding_block_ends(user_factory):
+    with audit.acting_as(label="anonymous"):
+        audit.set_actor(label="api:Logo ERP")
+        person = user_factory()
+        assert audit.current_actor().label == "api:Logo ERP"
+    assert audit.current_actor() is None
+    assert rows_for(person).first().actor_label == "api:Logo ERP"
