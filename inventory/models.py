@@ -348,6 +348,10 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
+        permissions = [
+            ("adjust_stock", _("Can adjust stock, quarantine and scrap")),
+            ("receive_stock", _("Can receive goods")),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=MovementKind.values), name="movement_kind_valid"),
             models.CheckConstraint(

@@ -23,6 +23,8 @@ ALL = "*"  # every permission in the system
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.ADMIN: {ALL},
     Role.OPERATOR: {
+        "inventory.adjust_stock",
+        "inventory.receive_stock",
         "oms.view_dashboard",
         "oms.access_orders",
         "oms.access_inventory",
@@ -32,6 +34,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "oms.access_reports",
     },
     Role.WAREHOUSE: {
+        "inventory.adjust_stock",
+        "inventory.receive_stock",
         "oms.view_dashboard",
         "oms.access_inventory",
         "oms.access_fulfillment",
