@@ -5,6 +5,8 @@ Stock invariants live in the database: CheckConstraints keep quantities non-nega
 Quantities only change through ``inventory.services``.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -274,9 +276,12 @@ class StockLot(models.Model):
             models.UniqueConstraint(
                 fields=["variant", "warehouse", "bin", "lot_number", "serial"], name="stock_lot_unique_place"
             ),
-            # A serial number exists once per variant, anywhere.
+            # A serial number is in stock at most once per variant (it may come back after a sale,
+            # or travel to another warehouse, as a new row).
             models.UniqueConstraint(
-                fields=["variant", "serial"], condition=~Q(serial=""), name="stock_lot_serial_unique"
+                fields=["variant", "serial"],
+                condition=~Q(serial="") & (Q(quantity__gt=0) | Q(quarantined__gt=0)),
+                name="stock_lot_serial_in_stock_once",
             ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=0) & Q(quarantined__gte=0), name="stock_lot_not_negative"
@@ -438,3 +443,394 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} ×{self.quantity}"
+
+
+# --- Suppliers and purchasing ---------------------------------------------------------------------
+
+
+class Supplier(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    lead_time_days = models.PositiveSmallIntegerField(_("lead time (days)"), default=7)
+    minimum_order_quantity = models.PositiveIntegerField(_("minimum order quantity"), default=1)
+    pack_size = models.PositiveIntegerField(_("pack size"), default=1)
+    reliability = models.DecimalField(
+        _("reliability"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.90"),
+        help_text=_("0 to 1: share of deliveries on time and complete; lower means more safety stock."),
+    )
+    currency = CurrencyField(_("currency"))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("supplier")
+        verbose_name_plural = _("suppliers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reliability__gte=0, reliability__lte=1), name="supplier_reliability_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_order_quantity__gte=1, pack_size__gte=1),
+                name="supplier_moq_pack_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SupplierItem(models.Model):
+    """What a supplier sells us of a variant, at what cost; one may be the preferred source."""
+
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.CASCADE, related_name="items"
+    )
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="supplier_items"
+    )
+    supplier_sku = models.CharField(_("supplier SKU"), max_length=64, blank=True)
+    cost = AmountField(_("cost"))
+    is_preferred = models.BooleanField(_("preferred"), default=False)
+
+    class Meta:
+        verbose_name = _("supplier item")
+        verbose_name_plural = _("supplier items")
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "variant"], name="supplier_item_unique"),
+            models.UniqueConstraint(
+                fields=["variant"], condition=Q(is_preferred=True), name="supplier_item_one_preferred"
+            ),
+            models.CheckConstraint(condition=Q(cost__gte=0), name="supplier_item_cost_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id}:{self.variant_id}"
+
+
+class PurchaseOrderStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    PARTIALLY_RECEIVED = "partially_received", _("Partially received")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class PurchaseOrder(models.Model):
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="orders"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PurchaseOrderStatus.choices, default=PurchaseOrderStatus.DRAFT
+    )
+    currency = CurrencyField(_("currency"))
+    expected_date = models.DateField(_("expected delivery"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PurchaseOrderStatus.values), name="purchase_order_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expected_date"], name="purchase_order_open_idx")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    order = models.ForeignKey(
+        PurchaseOrder, verbose_name=_("purchase order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity_ordered = models.PositiveIntegerField(_("ordered"))
+    quantity_received = models.PositiveIntegerField(_("received"), default=0)
+    unit_cost = AmountField(_("unit cost"), default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "variant"], name="purchase_order_line_unique_variant"),
+            models.CheckConstraint(
+                condition=Q(quantity_ordered__gt=0), name="purchase_order_line_ordered_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}:{self.variant_id}"
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.quantity_ordered - self.quantity_received, 0)
+
+
+class Receipt(models.Model):
+    """Goods in: what arrived, against a purchase order or free, and who received it."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    purchase_order = models.ForeignKey(
+        PurchaseOrder,
+        verbose_name=_("purchase order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipts",
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ReceiptLine(models.Model):
+    receipt = models.ForeignKey(
+        Receipt, verbose_name=_("receipt"), on_delete=models.CASCADE, related_name="lines"
+    )
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+"
+    )
+    purchase_order_line = models.ForeignKey(
+        PurchaseOrderLine,
+        verbose_name=_("purchase order line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="receipt_lines",
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    bin = models.ForeignKey(Bin, verbose_name=_("bin"), on_delete=models.PROTECT, related_name="+")
+    lot_number = models.CharField(_("lot number"), max_length=64, blank=True)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    serials = models.JSONField(_("serial numbers"), default=list, blank=True)
+    variance = models.IntegerField(
+        _("variance"),
+        default=0,
+        help_text=_("Received minus still outstanding on the order line (+ over, - under)."),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("receipt line")
+        verbose_name_plural = _("receipt lines")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="receipt_line_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.receipt_id}:{self.variant_id}×{self.quantity}"
+
+
+# --- Counts ---------------------------------------------------------------------------------------
+
+
+class CountStatus(models.TextChoices):
+    COUNTING = "counting", _("Counting")
+    REVIEW = "review", _("In review")
+    POSTED = "posted", _("Posted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class StockCount(models.Model):
+    """A cycle count of some bins or SKUs: counted blind, reviewed, then posted as ledger rows."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="counts"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CountStatus.choices, default=CountStatus.COUNTING
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    posted_at = models.DateTimeField(_("posted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=CountStatus.values), name="stock_count_status_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class StockCountLine(models.Model):
+    """One lot in one bin: what the system expected when the count started, and what was counted."""
+
+    count = models.ForeignKey(
+        StockCount, verbose_name=_("count"), on_delete=models.CASCADE, related_name="lines"
+    )
+    lot = models.ForeignKey(StockLot, verbose_name=_("lot"), on_delete=models.PROTECT, related_name="+")
+    expected = models.PositiveIntegerField(_("expected"))
+    counted = models.PositiveIntegerField(_("counted"), null=True, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("counted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lot__bin__walk_sequence", "pk"]
+        verbose_name = _("count line")
+        verbose_name_plural = _("count lines")
+        constraints = [models.UniqueConstraint(fields=["count", "lot"], name="stock_count_line_unique_lot")]
+
+    def __str__(self) -> str:
+        return f"{self.count_id}:{self.lot_id}"
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.counted is None else self.counted - self.expected
+
+
+# --- Transfers ------------------------------------------------------------------------------------
+
+
+class TransferStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    SHIPPED = "shipped", _("In transit")
+    RECEIVED = "received", _("Received")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Transfer(models.Model):
+    """Stock moving between two warehouses: reserved at request, out at shipping, in at receipt."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True)
+    source = models.ForeignKey(
+        Warehouse, verbose_name=_("from"), on_delete=models.PROTECT, related_name="transfers_out"
+    )
+    destination = models.ForeignKey(
+        Warehouse, verbose_name=_("to"), on_delete=models.PROTECT, related_name="transfers_in"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=TransferStatus.choices, default=TransferStatus.REQUESTED
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=TransferStatus.values), name="transfer_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_between_two_warehouses"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(
+        Transfer, verbose_name=_("transfer"), on_delete=models.CASCADE, related_name="lines"
+    )
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    quantity_received = models.PositiveIntegerField(_("received"), default=0)
+    shipped_lots = models.JSONField(
+        _("shipped lots"),
+        default=list,
+        blank=True,
+        help_text=_("Lot, serial and expiry of what left the source."),
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("transfer line")
+        verbose_name_plural = _("transfer lines")
+        constraints = [
+            models.UniqueConstraint(fields=["transfer", "variant"], name="transfer_line_unique_variant"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transfer_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transfer_id}:{self.variant_id}×{self.quantity}"
+
+    @property
+    def reference(self) -> str:
+        return f"transfer_line:{self.pk}"

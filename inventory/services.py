@@ -421,6 +421,7 @@ def consume(
     reference: str = "",
     user=None,
     lots: Sequence[tuple[StockLot | int, int]] | None = None,
+    kind: str = MovementKind.SALE,
 ) -> list[StockMovement]:
     """Stock leaves the building (shipment handed over): on_hand and reserved drop together.
 
@@ -457,7 +458,7 @@ def consume(
         _record(
             variant_id=locked.variant_id,
             warehouse_id=locked.warehouse_id,
-            kind=MovementKind.SALE,
+            kind=kind,
             on_hand=-qty,
             lot=lot,
             reference=reference or locked.reference,
@@ -485,7 +486,9 @@ def _check_tracking(
         if duplicates:
             raise DuplicateSerial(_("Serial number scanned twice: %(s)s.") % {"s": ", ".join(duplicates)})
         existing = sorted(
-            StockLot.objects.filter(variant=variant, serial__in=serials).values_list("serial", flat=True)
+            StockLot.objects.filter(variant=variant, serial__in=serials)
+            .filter(Q(quantity__gt=0) | Q(quarantined__gt=0))
+            .values_list("serial", flat=True)
         )
         if existing:
             raise DuplicateSerial(
@@ -541,15 +544,16 @@ def add_stock(
         with transaction.atomic():
             if serials:
                 for serial in serials:
-                    lot = StockLot.objects.create(
+                    # A serial that was here before (sold and returned) reuses its row.
+                    lot, _created = StockLot.objects.get_or_create(
                         variant=variant,
                         warehouse_id=warehouse_id,
                         bin=place,
                         lot_number=lot_number.strip(),
                         serial=serial,
-                        expiry_date=expiry_date,
-                        quantity=1,
+                        defaults={"expiry_date": expiry_date},
                     )
+                    StockLot.objects.filter(pk=lot.pk).update(quantity=F("quantity") + 1)
                     movements.append(
                         _record(
                             variant_id=variant.pk,
@@ -786,5 +790,37 @@ def scrap(*, lot: StockLot | int, quantity: int, reason: str, note: str = "", us
         lot=lot,
         reason=reason,
         note=note,
+        user=user,
+    )
+
+
+@transaction.atomic
+def add_to_lot(
+    *,
+    lot: StockLot | int,
+    quantity: int,
+    kind: str,
+    reason: str = "",
+    note: str = "",
+    reference: str = "",
+    user=None,
+) -> StockMovement:
+    """Units turn up in an existing lot (a count finds more, a serial comes back)."""
+    _check_quantity(quantity)
+    lot = StockLot.objects.select_for_update().get(pk=_id(lot))
+    if lot.serial and lot.quantity + lot.quarantined + quantity > 1:
+        raise DuplicateSerial(_("Serial number %(s)s is already in stock.") % {"s": lot.serial})
+    level_id = ensure_levels([(lot.variant_id, lot.warehouse_id)])[(lot.variant_id, lot.warehouse_id)]
+    StockLot.objects.filter(pk=lot.pk).update(quantity=F("quantity") + quantity)
+    StockLevel.objects.filter(pk=level_id).update(on_hand=F("on_hand") + quantity, updated_at=timezone.now())
+    return _record(
+        variant_id=lot.variant_id,
+        warehouse_id=lot.warehouse_id,
+        kind=kind,
+        on_hand=quantity,
+        lot=lot,
+        reason=reason,
+        note=note,
+        reference=reference,
         user=user,
     )

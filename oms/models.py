@@ -293,3 +293,17 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class NumberSequence(models.Model):
+    """Gap-free document numbers per series and year (purchase orders, orders, invoices ...)."""
+
+    series = models.CharField(max_length=16)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="number_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.series}{self.year}:{self.last}"

@@ -63,3 +63,10 @@ def stocked(quantity: int, *, variant: Variant | None = None, warehouse: Warehou
     if quantity:
         add_stock(variant=variant, warehouse=warehouse, quantity=quantity, reference="test", **receive)
     return variant, warehouse
+
+
+def make_supplier(**fields):
+    from inventory.models import Supplier
+
+    n = next(_seq)
+    return Supplier.objects.create(**{"code": f"SUP{n}", "name": f"Supplier {n}", **fields})
