@@ -6,10 +6,20 @@ from inventory.models import (
     Bin,
     Category,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
+    ReceiptLine,
     Reservation,
+    StockCount,
+    StockCountLine,
     StockLevel,
     StockLot,
     StockMovement,
+    Supplier,
+    SupplierItem,
+    Transfer,
+    TransferLine,
     Variant,
     Warehouse,
 )
@@ -136,3 +146,109 @@ class ReservationAdmin(ReadOnlyAdmin):
     list_filter = ("status", "reason", "warehouse")
     search_fields = ("reference", "variant__sku", "owner")
     list_select_related = ("variant", "warehouse")
+
+
+class SupplierItemInline(admin.TabularInline):
+    model = SupplierItem
+    extra = 0
+    raw_id_fields = ("variant",)
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "lead_time_days",
+        "minimum_order_quantity",
+        "pack_size",
+        "reliability",
+        "currency",
+        "is_active",
+    )
+    search_fields = ("code", "name")
+    list_filter = ("is_active", "currency")
+    inlines = [SupplierItemInline]
+
+
+class PurchaseOrderLineInline(admin.TabularInline):
+    model = PurchaseOrderLine
+    extra = 0
+    raw_id_fields = ("variant",)
+    readonly_fields = ("quantity_received",)
+
+
+@admin.register(PurchaseOrder)
+class PurchaseOrderAdmin(admin.ModelAdmin):
+    """Status changes go through the purchasing services (panel); admin edits drafts' details."""
+
+    list_display = ("number", "supplier", "warehouse", "status", "expected_date", "created_at")
+    list_filter = ("status", "warehouse", "supplier")
+    search_fields = ("number", "supplier__name")
+    readonly_fields = ("number", "status", "sent_at", "created_by", "created_at")
+    list_select_related = ("supplier", "warehouse")
+    inlines = [PurchaseOrderLineInline]
+
+
+class ReceiptLineInline(admin.TabularInline):
+    model = ReceiptLine
+    extra = 0
+    can_delete = False
+    readonly_fields = (
+        "variant",
+        "purchase_order_line",
+        "quantity",
+        "bin",
+        "lot_number",
+        "expiry_date",
+        "serials",
+        "variance",
+    )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ("number", "warehouse", "purchase_order", "received_by", "received_at")
+    list_filter = ("warehouse",)
+    search_fields = ("number", "purchase_order__number")
+    list_select_related = ("warehouse", "purchase_order", "received_by")
+    inlines = [ReceiptLineInline]
+
+
+class CountLineInline(admin.TabularInline):
+    model = StockCountLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("lot", "expected", "counted", "counted_by", "counted_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StockCount)
+class StockCountAdmin(ReadOnlyAdmin):
+    list_display = ("number", "warehouse", "status", "created_by", "created_at", "posted_at")
+    list_filter = ("status", "warehouse")
+    search_fields = ("number",)
+    inlines = [CountLineInline]
+
+
+class TransferLineInline(admin.TabularInline):
+    model = TransferLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("variant", "quantity", "quantity_received", "shipped_lots")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(ReadOnlyAdmin):
+    list_display = ("number", "source", "destination", "status", "created_at", "shipped_at", "received_at")
+    list_filter = ("status", "source", "destination")
+    search_fields = ("number",)
+    inlines = [TransferLineInline]
