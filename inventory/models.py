@@ -834,3 +834,56 @@ class TransferLine(models.Model):
     @property
     def reference(self) -> str:
         return f"transfer_line:{self.pk}"
+
+
+# --- Low-stock alerts -----------------------------------------------------------------------------
+
+
+class AlertTier(models.TextChoices):
+    APPROACHING = "approaching", _("Approaching minimum")
+    CRITICAL = "critical", _("Critical")
+    OUT_OF_STOCK = "out_of_stock", _("Out of stock")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class StockAlert(models.Model):
+    """A low-stock alert for one variant in one warehouse; at most one open per tier."""
+
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    tier = models.CharField(_("tier"), max_length=12, choices=AlertTier.choices)
+    status = models.CharField(
+        _("status"), max_length=8, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    available = models.IntegerField(_("available when raised"))
+    threshold = models.PositiveIntegerField(_("threshold"))
+    raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("stock alert")
+        verbose_name_plural = _("stock alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "warehouse", "tier"],
+                condition=Q(status="open"),
+                name="stock_alert_one_open_per_tier",
+            ),
+            models.CheckConstraint(condition=Q(tier__in=AlertTier.values), name="stock_alert_tier_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=AlertStatus.values), name="stock_alert_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "tier", "-raised_at"], name="stock_alert_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()} {self.variant_id}@{self.warehouse_id}"

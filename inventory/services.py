@@ -13,6 +13,7 @@ Rules kept here (see DESIGN.md, "Stock model and reservation"):
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -88,6 +89,7 @@ def _record(
     reference: str = "",
     user=None,
 ) -> StockMovement:
+    _stock_changed([(variant_id, warehouse_id)])
     return StockMovement.objects.create(
         variant_id=variant_id,
         warehouse_id=warehouse_id,
@@ -100,6 +102,28 @@ def _record(
         reference=reference[:64],
         user=user if getattr(user, "pk", None) else None,
     )
+
+
+_pending = threading.local()
+
+
+def _stock_changed(pairs: Iterable[tuple[int, int]]) -> None:
+    """After commit, re-evaluate low-stock alerts of the touched levels: one Celery task per
+    transaction, by ids (the first commit callback takes every pair collected so far)."""
+    collected = getattr(_pending, "pairs", None)
+    if collected is None:
+        collected = _pending.pairs = set()
+    collected.update((int(v), int(w)) for v, w in pairs)
+    # robust: a broker hiccup must not fail the stock act; the beat job re-evaluates every level.
+    transaction.on_commit(_flush_stock_changes, robust=True)
+
+
+def _flush_stock_changes() -> None:
+    from inventory.tasks import evaluate_stock_alerts
+
+    pairs, _pending.pairs = getattr(_pending, "pairs", set()), set()
+    if pairs:
+        evaluate_stock_alerts.delay(pairs=[list(p) for p in sorted(pairs)])
 
 
 # --- Reservations ---------------------------------------------------------------------------------
@@ -186,6 +210,7 @@ def reserve(
         else:
             Reservation.objects.bulk_create(result.reservations)
             result.shortfalls = short
+            _stock_changed((r.variant_id, r.warehouse_id) for r in result.reservations)
     if short and not partial:
         raise InsufficientStock(
             _("Not enough stock for %(count)s line(s).") % {"count": len(short)}, items=_with_available(short)
@@ -279,6 +304,7 @@ def _give_back(reservation: Reservation, quantity: int, *, status: str, now: dat
         reservation.status, reservation.closed_at = status, now
         fields += ["status", "closed_at"]
     reservation.save(update_fields=fields)
+    _stock_changed([(reservation.variant_id, reservation.warehouse_id)])
 
 
 @transaction.atomic

@@ -31,3 +31,21 @@ def check_stock_ledger(repair: bool = True) -> dict:
         if drift not in repaired:
             logger.error("stock drift: %s", drift.as_dict())
     return {"drifts": len(drifts), "repaired": len(repaired)}
+
+
+@shared_task(base=OmsTask)
+def evaluate_stock_alerts(pairs: list[list[int]] | None = None) -> dict:
+    """Raise or resolve low-stock alerts: for the levels a stock change touched, or (beat) for all."""
+    from inventory.replenishment import evaluate_alerts
+
+    with acting_as(label="celery"):
+        return evaluate_alerts(pairs=[tuple(p) for p in pairs] if pairs is not None else None)
+
+
+@shared_task(base=OmsTask)
+def draft_purchase_orders() -> dict:
+    """Draft purchase orders for everything at its reorder point (or tell purchasing)."""
+    from inventory.replenishment import draft_purchase_orders as draft
+
+    with acting_as(label="celery"):
+        return draft()

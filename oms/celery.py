@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=4, minute=0),
     },
     "inventory-expire-holds": {"task": "inventory.tasks.expire_holds", "schedule": 60.0},
+    "inventory-stock-alerts": {"task": "inventory.tasks.evaluate_stock_alerts", "schedule": 15 * 60.0},
+    "inventory-reorder": {
+        "task": "inventory.tasks.draft_purchase_orders",
+        "schedule": crontab(hour=6, minute=0),
+    },
     "inventory-check-ledger": {
         "task": "inventory.tasks.check_stock_ledger",
         "schedule": crontab(hour=2, minute=30),
