@@ -41,7 +41,7 @@ test: export STATIC_MANIFEST := 0
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
 
-.PHONY: help install demo test bench lint fmt messages clean distclean FORCE
+.PHONY: help install demo test bench bench-reserve lint fmt messages clean distclean FORCE
 
 help: ## Show this help
 	@echo "OMS make targets:"
@@ -93,6 +93,12 @@ bench: install ## Benchmarks against a scratch PostgreSQL database (results: ben
 	@scripts/ensure-services
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench) \
 		SECRET_KEY=bench DEBUG=0 REDIS_URL=$(TEST_REDIS_URL) $(VPY) bench/pagination.py
+
+bench-reserve: install ## Hot-SKU reservation benchmark (1-64 concurrent PostgreSQL clients)
+	@scripts/ensure-services
+	DATABASE_URL=$(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench) \
+		SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 $(VPY) bench/reserve_hot_sku.py
+	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

@@ -63,17 +63,27 @@ def _check_quantity(quantity: int) -> int:
 def ensure_levels(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """Make sure a StockLevel row exists for each (variant_id, warehouse_id); return their ids.
 
-    ``INSERT ... ON CONFLICT DO NOTHING`` lets concurrent callers create the same row safely.
+    Existing rows are only read: an ``INSERT ... ON CONFLICT`` on a hot row would wait for every
+    transaction that holds it (measured in bench/RESULTS.md). Missing rows are inserted with
+    ``ON CONFLICT DO NOTHING``, so concurrent callers may create the same row safely.
     """
     wanted = set(pairs)
-    StockLevel.objects.bulk_create(
-        [StockLevel(variant_id=v, warehouse_id=w) for v, w in sorted(wanted)], ignore_conflicts=True
-    )
-    query = Q()
-    for variant_id, warehouse_id in wanted:
-        query |= Q(variant_id=variant_id, warehouse_id=warehouse_id)
-    rows = StockLevel.objects.filter(query).values_list("variant_id", "warehouse_id", "pk")
-    return {(v, w): pk for v, w, pk in rows}
+
+    def existing() -> dict[tuple[int, int], int]:
+        query = Q()
+        for variant_id, warehouse_id in wanted:
+            query |= Q(variant_id=variant_id, warehouse_id=warehouse_id)
+        rows = StockLevel.objects.filter(query).values_list("variant_id", "warehouse_id", "pk")
+        return {(v, w): pk for v, w, pk in rows}
+
+    found = existing()
+    missing = wanted - set(found)
+    if missing:
+        StockLevel.objects.bulk_create(
+            [StockLevel(variant_id=v, warehouse_id=w) for v, w in sorted(missing)], ignore_conflicts=True
+        )
+        found = existing()
+    return found
 
 
 def _record(
@@ -171,16 +181,29 @@ def reserve(
         _check_quantity(request.quantity)
     if reason not in ReservationReason.values:
         raise InvalidQuantity(_("Unknown reservation reason %(reason)s.") % {"reason": reason})
-    result = ReservationResult()
     short: list[dict] = []
     now = timezone.now()
     with transaction.atomic():
         level_ids = ensure_levels((r.variant_id, r.warehouse_id) for r in requests)
         # Fixed lock order: by level id (then reference, for two lines on one level).
         ordered = sorted(requests, key=lambda r: (level_ids[(r.variant_id, r.warehouse_id)], r.reference))
+        if not partial:
+            # Rows first, the conditional UPDATEs last: a hot level stays locked only from its
+            # UPDATE to COMMIT. A short line rolls all of it back.
+            result = ReservationResult(
+                Reservation.objects.bulk_create(
+                    [_reservation(r, r.quantity, reason, owner, expires_at) for r in ordered]
+                )
+            )
+        else:
+            result = ReservationResult()
         for request in ordered:
-            level_id = level_ids[(request.variant_id, request.warehouse_id)]
-            taken = _take(level_id, request.quantity, partial=partial, now=now)
+            taken = _take(
+                level_ids[(request.variant_id, request.warehouse_id)],
+                request.quantity,
+                partial=partial,
+                now=now,
+            )
             if taken < request.quantity:
                 short.append(
                     {
@@ -191,31 +214,34 @@ def reserve(
                         "reserved": taken,
                     }
                 )
-            if taken:
-                result.reservations.append(
-                    Reservation(
-                        variant_id=request.variant_id,
-                        warehouse_id=request.warehouse_id,
-                        quantity=taken,
-                        original_quantity=taken,
-                        reason=reason,
-                        reference=request.reference,
-                        owner=owner[:120],
-                        expires_at=expires_at,
-                    )
-                )
+            if partial and taken:
+                result.reservations.append(_reservation(request, taken, reason, owner, expires_at))
         if short and not partial:
-            # Roll back what earlier lines took; report availability as it is now.
             transaction.set_rollback(True)
         else:
-            Reservation.objects.bulk_create(result.reservations)
+            if partial:
+                Reservation.objects.bulk_create(result.reservations)
             result.shortfalls = short
             _stock_changed((r.variant_id, r.warehouse_id) for r in result.reservations)
     if short and not partial:
+        # Outside the rolled-back block, so availability is reported as it really is.
         raise InsufficientStock(
             _("Not enough stock for %(count)s line(s).") % {"count": len(short)}, items=_with_available(short)
         )
     return result
+
+
+def _reservation(request: StockRequest, quantity: int, reason: str, owner: str, expires_at) -> Reservation:
+    return Reservation(
+        variant_id=request.variant_id,
+        warehouse_id=request.warehouse_id,
+        quantity=quantity,
+        original_quantity=quantity,
+        reason=reason,
+        reference=request.reference,
+        owner=owner[:120],
+        expires_at=expires_at,
+    )
 
 
 def _take(level_id: int, quantity: int, *, partial: bool, now: datetime) -> int:
@@ -257,9 +283,93 @@ def reserve_one(
     expires_at: datetime | None = None,
     owner: str = "",
 ) -> Reservation:
-    """Reserve one line, all or nothing; raises ``InsufficientStock``."""
-    request = StockRequest(_id(variant), _id(warehouse), quantity, reference)
+    """Reserve one line, all or nothing; raises ``InsufficientStock``.
+
+    Outside any transaction on PostgreSQL this is one statement (see ``_reserve_in_one_statement``).
+    """
+    request = StockRequest(_id(variant), _id(warehouse), _check_quantity(quantity), reference)
+    connection = transaction.get_connection()
+    if (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and reason in ReservationReason.values
+    ):
+        reservation = _reserve_in_one_statement(request, reason=reason, owner=owner, expires_at=expires_at)
+        if reservation is not None:
+            return reservation
+    # Inside a caller's transaction, on SQLite, or short of stock (to report it): the general path.
     return reserve(requests=[request], reason=reason, expires_at=expires_at, owner=owner).reservations[0]
+
+
+_RESERVE_ONE_SQL = """
+WITH level AS (
+    UPDATE inventory_stocklevel SET reserved = reserved + %(q)s, updated_at = %(now)s
+    WHERE variant_id = %(variant)s AND warehouse_id = %(warehouse)s AND on_hand - reserved >= %(q)s
+    RETURNING variant_id, on_hand - reserved AS available
+), reservation AS (
+    INSERT INTO inventory_reservation
+        (variant_id, warehouse_id, quantity, original_quantity, reason, reference, owner, status, expires_at,
+         created_at)
+    SELECT variant_id, %(warehouse)s, %(q)s, %(q)s, %(reason)s, %(reference)s, %(owner)s, 'active',
+           %(expires)s, %(now)s
+    FROM level
+    RETURNING id
+)
+SELECT reservation.id,
+       level.available <= COALESCE(v.alert_minimum, c.alert_minimum) * %(seasonal)s AS low
+FROM reservation, level
+JOIN inventory_variant v ON v.id = level.variant_id
+JOIN inventory_product p ON p.id = v.product_id
+JOIN inventory_category c ON c.id = p.category_id
+"""
+
+
+def _reserve_in_one_statement(
+    request: StockRequest, *, reason: str, owner: str, expires_at: datetime | None
+) -> Reservation | None:
+    """The hot path: conditional UPDATE and reservation INSERT in one autocommitted statement.
+
+    A hot level is then locked only inside PostgreSQL, never across a round trip to Python
+    (bench/RESULTS.md). Returns None when the level is short or missing. The alert check rides
+    along: only a level that is now low enqueues an alert evaluation.
+    """
+    from inventory.replenishment import SEASONAL_FACTOR
+
+    now = timezone.now()
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            _RESERVE_ONE_SQL,
+            {
+                "q": request.quantity,
+                "now": now,
+                "variant": request.variant_id,
+                "warehouse": request.warehouse_id,
+                "reason": reason,
+                "reference": request.reference[:64],
+                "owner": owner[:120],
+                "expires": expires_at,
+                "seasonal": SEASONAL_FACTOR,
+            },
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    reservation_id, low = row
+    if low:
+        _stock_changed([(request.variant_id, request.warehouse_id)])
+    return Reservation(
+        pk=reservation_id,
+        variant_id=request.variant_id,
+        warehouse_id=request.warehouse_id,
+        quantity=request.quantity,
+        original_quantity=request.quantity,
+        reason=reason,
+        reference=request.reference[:64],
+        owner=owner[:120],
+        status=ReservationStatus.ACTIVE,
+        expires_at=expires_at,
+        created_at=now,
+    )
 
 
 def hold_for_cart(

@@ -42,7 +42,7 @@ def clear_expired_sessions() -> None:
     logger.info("cleared %s expired sessions", deleted)
 
 
-@shared_task(base=OmsTask)
+@shared_task(base=OmsTask, ignore_result=False)
 def ping(value: str = "pong") -> str:
     """Round-trip probe used by the health check and the Celery smoke test."""
     return value
