@@ -312,6 +312,17 @@ class MovementKind(models.TextChoices):
     QUARANTINE_OUT = "quarantine_out", _("Out of quarantine")
 
 
+class AdjustmentReason(models.TextChoices):
+    """Reason codes for manual stock corrections (panel and API)."""
+
+    DAMAGED = "damaged", _("Damaged")
+    LOST = "lost", _("Lost")
+    FOUND = "found", _("Found")
+    COUNT_CORRECTION = "count_correction", _("Count correction")
+    EXPIRED = "expired", _("Expired")
+    OTHER = "other", _("Other")
+
+
 class StockMovement(models.Model):
     """Append-only ledger: every change of ``on_hand`` or ``quarantined`` is one row.
 
@@ -340,13 +351,20 @@ class StockMovement(models.Model):
     reason = models.CharField(_("reason"), max_length=32, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
     reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    # PROTECT: the ledger never changes, so a user who moved stock is deactivated, not deleted.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=150,
+        blank=True,
+        help_text=_("Who acted when no user did: an API key, a task."),
     )
 
     class Meta:
@@ -365,6 +383,7 @@ class StockMovement(models.Model):
         ]
         indexes = [
             models.Index(fields=["variant", "warehouse", "-created_at"], name="movement_level_idx"),
+            models.Index(fields=["variant", "-created_at", "-id"], name="movement_variant_idx"),
         ]
 
     def __str__(self) -> str:

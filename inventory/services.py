@@ -45,6 +45,7 @@ from inventory.models import (
     Variant,
     Warehouse,
 )
+from oms import audit
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ def _record(
     user=None,
 ) -> StockMovement:
     _stock_changed([(variant_id, warehouse_id)])
+    actor = audit.current_actor()
     return StockMovement.objects.create(
+        source="" if getattr(user, "pk", None) or actor is None else actor.label[:150],
         variant_id=variant_id,
         warehouse_id=warehouse_id,
         kind=kind,
@@ -847,7 +850,7 @@ def adjust(
 
 @transaction.atomic
 def quarantine(
-    *, lot: StockLot | int, quantity: int, reason: str, note: str = "", user=None
+    *, lot: StockLot | int, quantity: int, reason: str, note: str = "", reference: str = "", user=None
 ) -> StockMovement:
     """Move unreserved units of a lot out of sellable stock (damaged, failed QC, awaiting QC)."""
     _check_quantity(quantity)
@@ -874,12 +877,15 @@ def quarantine(
         lot=lot,
         reason=reason,
         note=note,
+        reference=reference,
         user=user,
     )
 
 
 @transaction.atomic
-def release_quarantine(*, lot: StockLot | int, quantity: int, note: str = "", user=None) -> StockMovement:
+def release_quarantine(
+    *, lot: StockLot | int, quantity: int, note: str = "", reference: str = "", user=None
+) -> StockMovement:
     """Quarantined units passed QC: back to sellable stock."""
     _check_quantity(quantity)
     lot = StockLot.objects.select_for_update().get(pk=_id(lot))
@@ -900,12 +906,15 @@ def release_quarantine(*, lot: StockLot | int, quantity: int, note: str = "", us
         quarantined=-quantity,
         lot=lot,
         note=note,
+        reference=reference,
         user=user,
     )
 
 
 @transaction.atomic
-def scrap(*, lot: StockLot | int, quantity: int, reason: str, note: str = "", user=None) -> StockMovement:
+def scrap(
+    *, lot: StockLot | int, quantity: int, reason: str, note: str = "", reference: str = "", user=None
+) -> StockMovement:
     """Destroy quarantined units of a lot (write-off)."""
     _check_quantity(quantity)
     lot = StockLot.objects.select_for_update().get(pk=_id(lot))
@@ -926,6 +935,7 @@ def scrap(*, lot: StockLot | int, quantity: int, reason: str, note: str = "", us
         lot=lot,
         reason=reason,
         note=note,
+        reference=reference,
         user=user,
     )
 

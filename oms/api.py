@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, ValidationError
 
+from inventory.api import router as inventory_router
 from oms.apikeys import api_auth
 from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
 from oms.middleware import problem_response
@@ -84,3 +85,6 @@ def province_detail(request: HttpRequest, code: int):
             _("There is no province with plate code %(code)s.") % {"code": code}, code="unknown_province"
         )
     return province
+
+
+api.add_router("/", inventory_router)

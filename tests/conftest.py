@@ -25,6 +25,11 @@ def _fast_and_eager(settings):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+    # Eager tasks run in several threads at once (concurrency tests) race on Celery's global
+    # "join would block" flag and can leave it set; reset it so later tests may call .get().
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture

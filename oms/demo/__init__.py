@@ -2,6 +2,7 @@
 
 import random
 
+from django.contrib.auth.hashers import make_password
 from faker import Faker
 
 from oms.models import User
@@ -22,7 +23,14 @@ DEMO_LOGINS = [
 
 
 def _create(
-    username: str, first: str, last: str, role: str, admin: User | None, *, language: str = "tr"
+    username: str,
+    first: str,
+    last: str,
+    role: str,
+    admin: User | None,
+    *,
+    password: str,
+    language: str = "tr",
 ) -> User:
     user = User(
         username=username,
@@ -30,8 +38,8 @@ def _create(
         last_name=last,
         language=language,
         email=f"{username}@demo.oms.local",
+        password=password,
     )
-    user.set_password(DEMO_PASSWORD)
     user.save()
     assign_roles(user=user, roles=[role], by=admin)
     return user
@@ -41,10 +49,11 @@ def seed_users(rng: random.Random) -> list[User]:
     """One login per role, then a realistic team of colleagues with Turkish names."""
     fake = Faker("tr_TR")
     fake.seed_instance(rng.randint(0, 2**31))
+    password = make_password(DEMO_PASSWORD)  # hashed once: PBKDF2 per user would take seconds each
     admin = None
     users = []
     for username, role, first, last in DEMO_LOGINS:
-        user = _create(username, first, last, role, admin)
+        user = _create(username, first, last, role, admin, password=password)
         admin = admin or user
         users.append(user)
     team = [Role.OPERATOR] * 4 + [Role.WAREHOUSE] * 6 + [Role.FINANCE] * 2 + [Role.CUSTOMER_SERVICE] * 4
@@ -58,6 +67,14 @@ def seed_users(rng: random.Random) -> list[User]:
             username, n = f"{base}{n}", n + 1
         taken.add(username)
         users.append(
-            _create(username, first, last, role, admin, language=rng.choice(["tr", "tr", "tr", "en"]))
+            _create(
+                username,
+                first,
+                last,
+                role,
+                admin,
+                password=password,
+                language=rng.choice(["tr", "tr", "tr", "en"]),
+            )
         )
     return users

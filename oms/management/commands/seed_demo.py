@@ -15,16 +15,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same shop)")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when users already exist")
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="shrink the catalogue and stock history (tests use 0.05)"
+        )
 
-    def handle(self, *args, seed: int, if_empty: bool, **options):
+    def handle(self, *args, seed: int, if_empty: bool, scale: float, **options):
+        from inventory.demo import seed_inventory
+        from inventory.models import Warehouse
         from oms.models import User
 
         if if_empty and User.objects.exists():
             self.stdout.write("Demo data already present; nothing to do.")
             return
         rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+        inventory = None
         with transaction.atomic(), audit.acting_as(label="seed_demo"):
             users = seed_users(rng)
+            # Warehouse codes and SKUs are fixed: an inventory that is already there stays as it is.
+            if not Warehouse.objects.exists():
+                inventory = seed_inventory(rng, admin=users[0], scale=scale)
+        parts = [f"{len(users)} users"]
+        if inventory:
+            parts += [
+                f"{inventory['warehouses']} warehouses ({inventory['bins']} bins)",
+                f"{inventory['products']} products ({inventory['variants']} variants)",
+                f"{inventory['movements']} stock movements",
+                f"{inventory['reservations']} active reservations",
+            ]
+        else:
+            parts.append("inventory already present, left as it was")
         self.stdout.write(
-            self.style.SUCCESS(f"Demo shop ready: {len(users)} users (password: {DEMO_PASSWORD}).")
+            self.style.SUCCESS(f"Demo shop ready: {', '.join(parts)} (password: {DEMO_PASSWORD}).")
         )
