@@ -36,6 +36,7 @@ CONTROLLED = (
     "STATIC_MANIFEST",
     "SECURE_HSTS_PRELOAD",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DB_PREPARED_STATEMENTS",
 )
 
 
@@ -84,8 +85,14 @@ def test_database_and_redis_urls_switch_backends(tmp_path):
     )
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["name"] == "shop"
+    assert values["options"] == {"server_side_binding": True, "prepare_threshold": 5}
     assert values["broker"] == "redis://cache:6379/2"
     assert values["cache"].endswith("RedisCache")
+
+
+def test_prepared_statements_can_be_turned_off_for_old_poolers(tmp_path):
+    env = {"DEBUG": "1", "DATABASE_URL": "postgres://u:p@db:5432/shop", "DB_PREPARED_STATEMENTS": "0"}
+    assert probe(env, tmp_path)["options"] == {}
 
 
 def test_secret_key_is_required_when_debug_is_off(tmp_path):
