@@ -374,6 +374,10 @@ class StockMovement(models.Model):
         permissions = [
             ("adjust_stock", _("Can adjust stock, quarantine and scrap")),
             ("receive_stock", _("Can receive goods")),
+            ("manage_purchasing", _("Can manage suppliers and purchase orders")),
+            ("count_stock", _("Can count stock")),
+            ("post_count", _("Can review and post stock counts")),
+            ("transfer_stock", _("Can request, ship and receive transfers")),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=MovementKind.values), name="movement_kind_valid"),
@@ -886,6 +890,16 @@ class StockAlert(models.Model):
     threshold = models.PositiveIntegerField(_("threshold"))
     raised_at = models.DateTimeField(_("raised"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Someone took it in hand (ordered, transferred); the alert stays open until stock recovers.
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]

@@ -25,6 +25,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.OPERATOR: {
         "inventory.adjust_stock",
         "inventory.receive_stock",
+        "inventory.manage_purchasing",
+        "inventory.count_stock",
+        "inventory.post_count",
+        "inventory.transfer_stock",
         "oms.view_dashboard",
         "oms.access_orders",
         "oms.access_inventory",
@@ -36,6 +40,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.WAREHOUSE: {
         "inventory.adjust_stock",
         "inventory.receive_stock",
+        # Counters count blind; an operator reviews the differences and posts them.
+        "inventory.count_stock",
+        "inventory.transfer_stock",
         "oms.view_dashboard",
         "oms.access_inventory",
         "oms.access_fulfillment",
