@@ -89,6 +89,9 @@ test: install ## Lint, migration check and the test suite on PostgreSQL + Redis 
 	fi; \
 	exit $$rc
 
+# Its own database: the 100k-variant catalogue is built once and kept between runs.
+BENCH_STOCK_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_stock)
+
 bench: install ## Benchmarks against a scratch PostgreSQL database (results: bench/RESULTS.md)
 	@scripts/ensure-services
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench) \
@@ -99,6 +102,11 @@ bench-reserve: install ## Hot-SKU reservation benchmark (1-64 concurrent Postgre
 	DATABASE_URL=$(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench) \
 		SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 $(VPY) bench/reserve_hot_sku.py
 	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
+
+bench-stock: install ## Stock level list with 100,000 variants x 3 warehouses: server time per page
+	@DATABASE_URL=$(BENCH_STOCK_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
+	DATABASE_URL=$(BENCH_STOCK_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/stock_list.py
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,6 @@
 """Filter sets for the inventory panel lists (django-filter); the queries live in ``selectors``."""
 
 import django_filters
-from django.db.models import Q
 from django.forms import CheckboxInput, NumberInput, TextInput
 from django.utils.translation import gettext_lazy as _
 
@@ -55,11 +54,7 @@ class StockLevelFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(variant__sku__icontains=value)
-            | Q(variant__barcode__icontains=value)
-            | Q(variant__product__name__icontains=value)
-        )
+        return queryset.filter(selectors.search_variants("variant", value))
 
     def filter_below_minimum(self, queryset, name, value):
         return selectors.below_minimum(queryset) if value else queryset
