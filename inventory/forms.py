@@ -1,15 +1,19 @@
 """Panel forms of the inventory section."""
 
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import AdjustmentReason, Tracking, Variant, Warehouse
+from inventory.models import AdjustmentReason, QuarantineReason, StockLot, Tracking, Variant, Warehouse
 
 
 def reason_label(code: str) -> str:
     """A ledger row's reason as people read it (codes from elsewhere are shown as they are)."""
-    return str(AdjustmentReason(code).label) if code in AdjustmentReason.values else code
+    for choices in (AdjustmentReason, QuarantineReason):
+        if code in choices.values:
+            return str(choices(code).label)
+    return code
 
 
 class AdjustmentForm(forms.Form):
@@ -82,3 +86,60 @@ class AdjustmentForm(forms.Form):
             "expiry_date": data.get("expiry_date"),
             "serials": [s.strip() for s in (data.get("serials") or "").splitlines() if s.strip()],
         }
+
+
+class LotAction(models.TextChoices):
+    QUARANTINE = "quarantine", _("Move into quarantine")
+    RELEASE = "release", _("Release from quarantine")
+    SCRAP = "scrap", _("Scrap quarantined units")
+
+
+class LotActionForm(forms.Form):
+    """Quarantine, release or scrap units of one lot of a variant (``inventory.services``).
+
+    Scrapping takes units that are in quarantine: damaged goods are first set aside, then written
+    off, so the sellable figure never jumps straight to a write-off unnoticed.
+    """
+
+    lot = forms.ModelChoiceField(label=_("Lot / bin"), queryset=StockLot.objects.none(), empty_label="—")
+    action = forms.ChoiceField(label=_("Action"), choices=LotAction.choices)
+    quantity = forms.IntegerField(
+        label=_("Quantity"), min_value=1, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[("", "—"), *QuarantineReason.choices],
+        required=False,
+        help_text=_("Required to quarantine or scrap."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    def __init__(self, *args, variant: Variant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        lots = (
+            StockLot.objects.filter(variant=variant)
+            .filter(Q(quantity__gt=0) | Q(quarantined__gt=0))
+            .select_related("warehouse", "bin")
+            .order_by("warehouse__code", "bin__walk_sequence", "pk")
+        )
+        self.fields["lot"].queryset = lots
+        self.fields["lot"].label_from_instance = self.lot_label
+
+    @staticmethod
+    def lot_label(lot: StockLot) -> str:
+        name = lot.serial or lot.lot_number or "—"
+        return _("%(warehouse)s %(bin)s · %(lot)s · %(quantity)s sellable, %(quarantined)s quarantined") % {
+            "warehouse": lot.warehouse.code,
+            "bin": lot.bin.code,
+            "lot": name,
+            "quantity": lot.quantity,
+            "quarantined": lot.quarantined,
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") in (LotAction.QUARANTINE, LotAction.SCRAP) and not data.get("reason"):
+            self.add_error("reason", _("Choose a reason."))
+        if data.get("reason") == QuarantineReason.OTHER and not data.get("note", "").strip():
+            self.add_error("note", _("Say what happened when the reason is “Other”."))
+        return data

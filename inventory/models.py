@@ -323,6 +323,16 @@ class AdjustmentReason(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class QuarantineReason(models.TextChoices):
+    """Why units leave sellable stock (quarantine) or are written off (scrap)."""
+
+    DAMAGED = "damaged", _("Damaged")
+    FAILED_QC = "failed_qc", _("Failed quality check")
+    AWAITING_QC = "awaiting_qc", _("Returned, awaiting quality check")
+    EXPIRED = "expired", _("Expired")
+    OTHER = "other", _("Other")
+
+
 class StockMovement(models.Model):
     """Append-only ledger: every change of ``on_hand`` or ``quarantined`` is one row.
 

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from inventory import selectors, services
 from inventory.filters import ProductFilter, StockLevelFilter
-from inventory.forms import AdjustmentForm, reason_label
+from inventory.forms import AdjustmentForm, LotAction, LotActionForm, reason_label
 from inventory.models import Variant, Warehouse
 from oms.access import role_required
 from oms.pagination import paginate
@@ -50,7 +50,8 @@ def variant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     variant = selectors.variant_detail(pk)
     may_adjust = request.user.has_perm("inventory.adjust_stock") and not _partial_only(request)
     form = AdjustmentForm(variant=variant) if may_adjust else None
-    return _render_variant(request, variant, form)
+    lot_form = LotActionForm(variant=variant, initial={"lot": request.GET.get("lot")}) if may_adjust else None
+    return _render_variant(request, variant, form, lot_form)
 
 
 @role_required("oms.access_inventory", "inventory.adjust_stock")
@@ -68,7 +69,7 @@ def variant_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     variant = selectors.variant_detail(pk)
     form = AdjustmentForm(request.POST, variant=variant)
     if not form.is_valid():
-        return _render_variant(request, variant, form, status=422)
+        return _render_variant(request, variant, form, LotActionForm(variant=variant), status=422)
     arguments = form.service_arguments()
     services.adjust(variant=variant, user=request.user, **arguments)
     messages.success(
@@ -79,8 +80,42 @@ def variant_adjust(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(url)
 
 
+@role_required("oms.access_inventory", "inventory.adjust_stock")
+def variant_lot_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """Quarantine, release or scrap units of one of the variant's lots.
+
+    The service refuses what cannot be done (reserved units, more than the lot holds) with a
+    domain error shown as a message; nothing is written then.
+    """
+    url = reverse("inventory:variant", args=[pk])
+    if request.method != "POST":
+        return redirect(url)
+    variant = selectors.variant_detail(pk)
+    form = LotActionForm(request.POST, variant=variant)
+    if not form.is_valid():
+        return _render_variant(request, variant, AdjustmentForm(variant=variant), form, status=422)
+    data = form.cleaned_data
+    lot, quantity, note = data["lot"], data["quantity"], data["note"].strip()
+    if data["action"] == LotAction.QUARANTINE:
+        services.quarantine(lot=lot, quantity=quantity, reason=data["reason"], note=note, user=request.user)
+        text = _("%(quantity)s units of %(sku)s moved into quarantine.")
+    elif data["action"] == LotAction.RELEASE:
+        services.release_quarantine(lot=lot, quantity=quantity, note=note, user=request.user)
+        text = _("%(quantity)s units of %(sku)s released from quarantine.")
+    else:
+        services.scrap(lot=lot, quantity=quantity, reason=data["reason"], note=note, user=request.user)
+        text = _("%(quantity)s units of %(sku)s scrapped.")
+    messages.success(request, text % {"quantity": quantity, "sku": variant.sku})
+    return redirect(url)
+
+
 def _render_variant(
-    request: HttpRequest, variant: Variant, form: AdjustmentForm | None, *, status: int = 200
+    request: HttpRequest,
+    variant: Variant,
+    form: AdjustmentForm | None,
+    lot_form: LotActionForm | None = None,
+    *,
+    status: int = 200,
 ) -> HttpResponse:
     page = paginate(request, selectors.movement_list(variant), ordering=("-created_at", "-pk"))
     for movement in page:
@@ -100,6 +135,7 @@ def _render_variant(
                 "reservations": reservations[: selectors.DETAIL_ROWS],
                 "more_reservations": len(reservations) > selectors.DETAIL_ROWS,
                 "form": form,
+                "lot_form": lot_form,
             }
         )
     response = render_list(request, "inventory/variant.html", context)
