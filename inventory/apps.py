@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class InventoryConfig(AppConfig):
     name = "inventory"
     verbose_name = _("Inventory")
+
+    def ready(self) -> None:
+        from inventory import dashboard  # noqa: F401 - registers the dashboard panel

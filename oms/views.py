@@ -16,6 +16,7 @@ from django.views.i18n import set_language as django_set_language
 
 from oms import selectors, services
 from oms.access import role_required
+from oms.dashboard import panels_for as dashboard_panels_for
 from oms.errors import NotPermitted
 from oms.events import timeline_for
 from oms.filters import AuditLogFilter, UserFilter
@@ -46,6 +47,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "sections": sections,
             "background": selectors.background_health(),
+            "panels": dashboard_panels_for(request.user),
             "recent_changes": selectors.audit_log_list()[:8]
             if request.user.has_perm("oms.view_auditlog")
             else [],
