@@ -11,8 +11,26 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,15 +40,23 @@ from inventory.errors import UnknownVariant
 from inventory.models import (
     Category,
     Product,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Receipt,
     Reservation,
     ReservationStatus,
     StockLevel,
     StockLot,
     StockMovement,
+    Supplier,
+    SupplierItem,
+    TransferLine,
+    TransferStatus,
     Variant,
     Warehouse,
 )
 from oms.errors import InvalidInput
+from oms.money import round_money
 
 # Detail pages show at most this many lots and reservations; the rest are in Django admin.
 DETAIL_ROWS = 100
@@ -313,3 +339,251 @@ def active_reservations(variant: Variant, *, limit: int = DETAIL_ROWS) -> list[R
 def movement_list(variant: Variant) -> QuerySet[StockMovement]:
     """The variant's ledger rows with everything a row shows; paginate by ``(-created_at, -pk)``."""
     return StockMovement.objects.filter(variant=variant).select_related("warehouse", "lot__bin", "user")
+
+
+# --- Purchasing -----------------------------------------------------------------------------------
+
+
+def _count(queryset: QuerySet, *, by: str) -> Coalesce:
+    """Rows of ``queryset`` per outer row, as a correlated subquery (no join that multiplies rows)."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def supplier_list() -> QuerySet[Supplier]:
+    """Suppliers with how many variants they supply and how many of their orders are open."""
+    from inventory.purchasing import OPEN_STATUSES
+
+    return Supplier.objects.annotate(
+        item_count=_count(SupplierItem.objects.filter(supplier=OuterRef("pk")), by="supplier"),
+        open_order_count=_count(
+            PurchaseOrder.objects.filter(supplier=OuterRef("pk"), status__in=OPEN_STATUSES), by="supplier"
+        ),
+    )
+
+
+def supplier_detail(pk: int) -> Supplier:
+    return get_object_or_404(supplier_list(), pk=pk)
+
+
+def supplier_item_list(supplier: Supplier) -> QuerySet[SupplierItem]:
+    """A supplier's items with their variants; paginate by ``("sku", "pk")``."""
+    return (
+        SupplierItem.objects.filter(supplier=supplier)
+        .select_related("variant__product")
+        .annotate(sku=F("variant__sku"))
+    )
+
+
+def search_supplier_items(items: QuerySet[SupplierItem], text: str) -> QuerySet[SupplierItem]:
+    return items.filter(
+        Q(variant__sku__icontains=text)
+        | Q(variant__barcode__icontains=text)
+        | Q(supplier_sku__icontains=text)
+        | Q(variant__product__name__icontains=text)
+    )
+
+
+def purchase_order_list() -> QuerySet[PurchaseOrder]:
+    """Orders with supplier, warehouse and their line figures (one grouped query a page);
+    ``overdue``: awaited from the supplier and the expected date has passed. Paginate by ``-pk``."""
+    from inventory.purchasing import AWAITED_STATUSES
+
+    money = DecimalField(max_digits=20, decimal_places=2)
+    total = ExpressionWrapper(F("lines__quantity_ordered") * F("lines__unit_cost"), output_field=money)
+    return PurchaseOrder.objects.select_related("supplier", "warehouse").annotate(
+        line_count=Count("lines"),
+        units_ordered=Coalesce(Sum("lines__quantity_ordered"), 0),
+        units_received=Coalesce(Sum("lines__quantity_received"), 0),
+        total_cost=Coalesce(Sum(total), Value(Decimal("0.00")), output_field=money),
+        overdue=Case(
+            When(status__in=AWAITED_STATUSES, expected_date__lt=timezone.localdate(), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def overdue_orders(orders: QuerySet[PurchaseOrder]) -> QuerySet[PurchaseOrder]:
+    from inventory.purchasing import AWAITED_STATUSES
+
+    return orders.filter(status__in=AWAITED_STATUSES, expected_date__lt=timezone.localdate())
+
+
+def purchase_order_detail(pk: int) -> PurchaseOrder:
+    return get_object_or_404(purchase_order_list().select_related("warehouse__province", "created_by"), pk=pk)
+
+
+def purchase_order_lines(order: PurchaseOrder) -> list[PurchaseOrderLine]:
+    """The order's lines with their variants, each with ``line_total`` (ordered x unit cost)."""
+    lines = list(order.lines.select_related("variant__product").order_by("pk"))
+    for line in lines:
+        line.line_total = round_money(line.quantity_ordered * line.unit_cost)
+    return lines
+
+
+def purchase_order_receipts(order: PurchaseOrder) -> list[Receipt]:
+    """Goods-in receipts booked against the order, with their units."""
+    return list(
+        Receipt.objects.filter(purchase_order=order)
+        .select_related("received_by")
+        .annotate(units=Coalesce(Sum("lines__quantity"), 0), line_count=Count("lines"))
+        .order_by("-received_at", "-pk")
+    )
+
+
+def recent_purchase_orders(supplier: Supplier, *, limit: int = 10) -> list[PurchaseOrder]:
+    return list(purchase_order_list().filter(supplier=supplier).order_by("-pk")[:limit])
+
+
+@dataclass
+class VatLine:
+    rate: int
+    base: Decimal
+    vat: Decimal
+
+
+def purchase_order_document(order: PurchaseOrder) -> dict:
+    """Everything the purchase-order PDF shows: lines, net total, KDV per rate and the gross total.
+
+    Unit costs are net of KDV (purchase prices); each product's own rate applies.
+    """
+    order = PurchaseOrder.objects.select_related("supplier", "warehouse__province").get(pk=order.pk)
+    lines = purchase_order_lines(order)
+    bases: dict[int, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        bases[line.variant.product.tax_rate] += line.line_total
+    vat_lines = [VatLine(rate, base, round_money(base * rate / 100)) for rate, base in sorted(bases.items())]
+    net = round_money(sum((line.line_total for line in lines), Decimal(0)))
+    vat = sum((v.vat for v in vat_lines), Decimal(0))
+    return {
+        "order": order,
+        "supplier": order.supplier,
+        "warehouse": order.warehouse,
+        "lines": lines,
+        "units": sum(line.quantity_ordered for line in lines),
+        "net_total": net,
+        "vat_lines": [v for v in vat_lines if v.rate],
+        "vat_total": round_money(vat),
+        "gross_total": round_money(net + vat),
+        "issued": timezone.localtime(order.sent_at or order.created_at).date(),
+    }
+
+
+def variant_by_code(code: str) -> Variant:
+    """The variant whose SKU or barcode is ``code`` (typed or scanned)."""
+    code = (code or "").strip()
+    variant = None
+    if code:
+        variant = Variant.objects.select_related("product").filter(Q(sku=code) | Q(barcode=code)).first()
+    if variant is None:
+        message = _("There is no product with SKU or barcode “%(code)s”.") % {"code": code}
+        raise UnknownVariant(message, sku=code)
+    return variant
+
+
+def purchasing_variant_search(text: str, *, limit: int = 10) -> list[Variant]:
+    """Variants for a purchasing search box: an exact SKU or barcode (a scan) first, then SKUs,
+    barcodes and product names containing the text."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    variants = Variant.objects.select_related("product")
+    exact = list(variants.filter(Q(sku__iexact=text) | Q(barcode=text))[:1])
+    matches = Q(sku__icontains=text) | Q(barcode__icontains=text) | Q(product__name__icontains=text)
+    found = list(
+        variants.filter(matches).exclude(pk__in=[v.pk for v in exact]).order_by("sku")[: limit - len(exact)]
+    )
+    return exact + found
+
+
+def in_transit(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Units shipped by transfer and not yet received, per (variant, destination warehouse)."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    rows = (
+        TransferLine.objects.filter(
+            transfer__status=TransferStatus.SHIPPED, variant_id__in={variant for variant, _w in pairs}
+        )
+        .values("variant_id", "transfer__destination_id")
+        .annotate(shipped=Sum("quantity"), received=Sum("quantity_received"))
+    )
+    return {
+        (r["variant_id"], r["transfer__destination_id"]): max(r["shipped"] - r["received"], 0)
+        for r in rows
+        if (r["variant_id"], r["transfer__destination_id"]) in pairs
+    }
+
+
+@dataclass
+class ReorderRow:
+    """One reorder suggestion with what the page shows about it."""
+
+    variant: Variant
+    warehouse: Warehouse
+    supplier: Supplier | None
+    available: int
+    on_order: int
+    in_transit: int
+    daily_demand: Decimal
+    lead_time_days: int
+    safety_stock: Decimal
+    reorder_point: int
+    quantity: int
+    unit_cost: Decimal
+    minimum_order_quantity: int
+    pack_size: int
+
+    @property
+    def line_cost(self) -> Decimal:
+        return round_money(self.quantity * self.unit_cost)
+
+
+def reorder_rows(
+    suggestions: Sequence, *, warehouse: Warehouse | None = None, supplier: Supplier | None = None
+) -> list[ReorderRow]:
+    """``replenishment.reorder_suggestions()`` filtered and joined with variants, warehouses,
+    preferred suppliers, their costs and transfers in transit: a few queries for any number."""
+    chosen = [
+        s
+        for s in suggestions
+        if (warehouse is None or s.warehouse_id == warehouse.pk)
+        and (supplier is None or s.supplier_id == supplier.pk)
+    ]
+    if not chosen:
+        return []
+    variants = Variant.objects.select_related("product").in_bulk({s.variant_id for s in chosen})
+    warehouses = Warehouse.objects.in_bulk({s.warehouse_id for s in chosen})
+    suppliers = Supplier.objects.in_bulk({s.supplier_id for s in chosen if s.supplier_id})
+    costs = {
+        (supplier_id, variant_id): cost
+        for supplier_id, variant_id, cost in SupplierItem.objects.filter(
+            variant_id__in=variants, supplier_id__in=suppliers
+        ).values_list("supplier_id", "variant_id", "cost")
+    }
+    transit = in_transit((s.variant_id, s.warehouse_id) for s in chosen)
+    rows = []
+    for s in chosen:
+        variant = variants[s.variant_id]
+        source = suppliers.get(s.supplier_id)
+        rows.append(
+            ReorderRow(
+                variant=variant,
+                warehouse=warehouses[s.warehouse_id],
+                supplier=source,
+                available=s.available,
+                on_order=s.on_order,
+                in_transit=transit.get((s.variant_id, s.warehouse_id), 0),
+                daily_demand=s.reorder.daily_demand,
+                lead_time_days=s.reorder.lead_time_days,
+                safety_stock=s.reorder.safety_stock,
+                reorder_point=s.reorder.reorder_point,
+                quantity=s.quantity,
+                unit_cost=costs.get((s.supplier_id, s.variant_id), variant.cost_price),
+                minimum_order_quantity=source.minimum_order_quantity if source else 1,
+                pack_size=source.pack_size if source else 1,
+            )
+        )
+    rows.sort(key=lambda r: (r.warehouse.priority, r.warehouse.code, r.variant.sku))
+    return rows

@@ -49,3 +49,12 @@ def draft_purchase_orders() -> dict:
 
     with acting_as(label="celery"):
         return draft()
+
+
+@shared_task(base=OmsTask)
+def email_purchase_order(order_id: int) -> bool:
+    """E-mail a sent purchase order's PDF to its supplier (once; a repeat run sends nothing)."""
+    from inventory.purchasing import email_purchase_order as send
+
+    with acting_as(label="celery"):
+        return send(order_id=order_id)

@@ -12,16 +12,19 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Count, DecimalField, F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.errors import InvalidQuantity
 from inventory.models import (
+    Bin,
     MovementKind,
     Reservation,
     ReservationReason,
     ReservationStatus,
+    StockLevel,
     Transfer,
     TransferLine,
     TransferStatus,
@@ -29,6 +32,7 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services import StockRequest, _check_quantity, add_stock, consume, release_reference, reserve
+from oms.errors import IllegalTransition
 from oms.events import emit
 from oms.sequences import next_number
 from oms.states import check_transition
@@ -40,6 +44,20 @@ TRANSFER_TRANSITIONS = {
 
 
 def _move(transfer: Transfer, target: str, *, user, **fields) -> None:
+    if transfer.status == target:
+        raise IllegalTransition(
+            _("Transfer %(number)s is already %(status)s.")
+            % {"number": transfer.number, "status": transfer.get_status_display().lower()},
+            current=transfer.get_status_display(),
+            target=TransferStatus(target).label,
+        )
+    if target == TransferStatus.CANCELLED and transfer.status != TransferStatus.REQUESTED:
+        raise IllegalTransition(
+            _("Transfer %(number)s is %(status)s: only a transfer that has not shipped can be cancelled.")
+            % {"number": transfer.number, "status": transfer.get_status_display().lower()},
+            current=transfer.get_status_display(),
+            target=TransferStatus(target).label,
+        )
     check_transition(
         current=transfer.status, target=target, allowed=TRANSFER_TRANSITIONS, choices=TransferStatus
     )
@@ -118,10 +136,22 @@ def ship_transfer(*, transfer: Transfer, user=None) -> Transfer:
 
 
 @transaction.atomic
-def receive_transfer(*, transfer: Transfer, received: Mapping[int, int] | None = None, user=None) -> Transfer:
+def receive_transfer(
+    *, transfer: Transfer, received: Mapping[int, int] | None = None, user=None, bin: Bin | None = None
+) -> Transfer:
     """Book the shipped lots in at the destination. ``received`` maps line id -> units that arrived
-    (default: everything shipped); fewer is recorded as the line's shortfall, more is refused."""
+    (default: everything shipped); fewer is recorded as the line's shortfall, more is refused.
+
+    The units go into ``bin`` (a bin of the destination), else its receiving location
+    (``services.default_bin``). A shortfall is not booked anywhere: those units left the source
+    with the ``transfer_out`` rows and stay visible as ``quantity - quantity_received`` on the line
+    until someone finds them (an adjustment at the destination) or writes them off."""
     transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    if bin is not None and bin.warehouse_id != transfer.destination_id:
+        raise InvalidQuantity(
+            _("Bin %(bin)s is not in %(warehouse)s.")
+            % {"bin": bin.code, "warehouse": transfer.destination.code}
+        )
     _move(transfer, TransferStatus.RECEIVED, user=user, received_at=timezone.now())
     for line in transfer.lines.select_related("variant__product").order_by("pk"):
         arrived = line.quantity if received is None else received.get(line.pk, 0)
@@ -146,6 +176,7 @@ def receive_transfer(*, transfer: Transfer, received: Mapping[int, int] | None =
                 expiry_date=expiry,
                 reference=transfer.number,
                 user=user,
+                bin=bin,
             )
             remaining -= take
         TransferLine.objects.filter(pk=line.pk).update(quantity_received=F("quantity_received") + arrived)
@@ -169,3 +200,55 @@ def in_transit(*, destination: Warehouse | None = None) -> dict[tuple[int, int],
         lines = lines.filter(transfer__destination=destination)
     rows = lines.values("variant_id", "transfer__destination_id").annotate(units=Sum("quantity"))
     return {(r["variant_id"], r["transfer__destination_id"]): r["units"] for r in rows}
+
+
+# --- Reads for the panel --------------------------------------------------------------------------
+
+
+def transfer_list() -> QuerySet[Transfer]:
+    """Transfers with their warehouses and per-transfer line figures (one query per page)."""
+    return Transfer.objects.select_related("source", "destination", "created_by").annotate(
+        line_count=Count("lines"),
+        units=Coalesce(Sum("lines__quantity"), 0),
+        units_received=Coalesce(Sum("lines__quantity_received"), 0),
+    )
+
+
+def in_transit_summary() -> list[dict]:
+    """Shipped, not yet received: units and cost value per destination (and currency)."""
+    rows = (
+        TransferLine.objects.filter(transfer__status=TransferStatus.SHIPPED)
+        .values(
+            "transfer__destination_id",
+            "transfer__destination__code",
+            "transfer__destination__name",
+            "variant__currency",
+        )
+        .annotate(
+            units=Sum("quantity"),
+            value=Sum(F("quantity") * F("variant__cost_price"), output_field=DecimalField()),
+            transfers=Count("transfer", distinct=True),
+        )
+        .order_by("transfer__destination__priority", "transfer__destination__code", "variant__currency")
+    )
+    return [
+        {
+            "id": r["transfer__destination_id"],
+            "code": r["transfer__destination__code"],
+            "name": r["transfer__destination__name"],
+            "currency": r["variant__currency"],
+            "units": r["units"],
+            "value": r["value"],
+            "transfers": r["transfers"],
+        }
+        for r in rows
+    ]
+
+
+def available_at(warehouse: Warehouse | int, variant_ids: Sequence[int]) -> dict[int, int]:
+    """Variant id -> units available (on hand - reserved) in ``warehouse``."""
+    warehouse_id = warehouse if isinstance(warehouse, int) else warehouse.pk
+    rows = StockLevel.objects.filter(warehouse_id=warehouse_id, variant_id__in=list(variant_ids)).values_list(
+        "variant_id", "on_hand", "reserved"
+    )
+    return {variant_id: on_hand - reserved for variant_id, on_hand, reserved in rows}

@@ -1,0 +1,107 @@
+"""PDF documents (purchase orders, invoices, packing slips ...) rendered by WeasyPrint from templates.
+
+Templates extend ``templates/pdf/base.html`` (A4, a company header, page numbers). Images, fonts and
+stylesheets under ``STATIC_URL`` are read from the static files on disk, never fetched over HTTP: a
+worker has no server to ask, and a web process asking itself could deadlock. Anything else a
+template links to (another host, a local file) is not fetched at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils.text import get_valid_filename
+
+PDF_CONTENT_TYPE = "application/pdf"
+DEFAULT_BASE_URL = "http://localhost/"
+
+
+def company() -> dict:
+    """Our company block for document headers: ``settings.COMPANY`` when the project defines one
+    (name, address, tax office, tax number, phone, e-mail), else empty: templates then print a
+    neutral header."""
+    return dict(getattr(settings, "COMPANY", None) or {})
+
+
+def static_path(url: str) -> Path | None:
+    """The file on disk behind a ``{% static %}`` URL (absolute or relative), or None."""
+    prefix = urlsplit(settings.STATIC_URL).path
+    prefix = prefix if prefix.startswith("/") else f"/{prefix}"
+    path = unquote(urlsplit(url).path)
+    if not path.startswith(prefix):
+        return None
+    name = path.removeprefix(prefix)
+    if not name or ".." in Path(name).parts:
+        return None
+    try:
+        if staticfiles_storage.exists(name):  # collected (and hashed) files in production
+            return Path(staticfiles_storage.path(name))
+    except NotImplementedError:  # a storage without local paths
+        pass
+    found = finders.find(name)  # development, tests, the demo
+    return Path(found) if found else None
+
+
+@cache
+def _weasyprint():
+    """WeasyPrint, imported on first use: importing it parses its stylesheets (slow, and every web
+    process would pay for it at start). Its step-by-step progress log is turned down to warnings."""
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesFetcher(URLFetcher):
+        """Serves static files from disk and ``data:`` URLs; refuses everything else."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            path = static_path(url)
+            if path is None:
+                raise ValueError(f"not fetched for a PDF: {url}")
+            mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime_type})
+
+    return weasyprint.HTML, StaticFilesFetcher
+
+
+def render_pdf(
+    template_name: str,
+    context: dict | None = None,
+    *,
+    request: HttpRequest | None = None,
+    base_url: str | None = None,
+) -> bytes:
+    """Render a template to PDF bytes.
+
+    ``base_url`` resolves relative links (``{% static %}`` URLs); it defaults to the request's own
+    address, else a neutral one: static files are read from disk either way. ``company`` is added
+    to the context for the shared header.
+    """
+    context = {"company": company(), **(context or {})}
+    html = render_to_string(template_name, context, request=request)
+    if base_url is None:
+        base_url = request.build_absolute_uri("/") if request is not None else DEFAULT_BASE_URL
+    html_class, fetcher_class = _weasyprint()
+    return html_class(string=html, base_url=base_url, url_fetcher=fetcher_class()).write_pdf()
+
+
+def pdf_response(pdf: bytes, filename: str, *, inline: bool = True) -> HttpResponse:
+    """An ``application/pdf`` response: shown in the browser (``inline``) or downloaded."""
+    name = get_valid_filename(filename) or "document"
+    if not name.lower().endswith(".pdf"):
+        name = f"{name}.pdf"
+    response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+    response["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response["Content-Length"] = str(len(pdf))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
