@@ -14,14 +14,12 @@ from django.db import transaction
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from inventory.models import AlertStatus, StockAlert, StockLevel
 from oms.errors import Conflict
-from oms.events import EVENT_LABELS, emit
+from oms.events import emit
 
-ACKNOWLEDGED = "stock.alert_acknowledged"
-EVENT_LABELS[ACKNOWLEDGED] = gettext_lazy("Low-stock alert acknowledged")
+ACKNOWLEDGED = "stock.alert_acknowledged"  # labelled in inventory/events.py
 
 
 class AlertResolved(Conflict):

@@ -7,4 +7,4 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        from inventory import dashboard  # noqa: F401 - registers the dashboard panel
+        from inventory import dashboard, events  # noqa: F401 - dashboard panel, event labels

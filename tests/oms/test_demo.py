@@ -53,3 +53,18 @@ def test_stock_movements_name_the_demo_admin():
 
     call_command("seed_demo", seed=7, scale=SMALL)
     assert StockMovement.objects.filter(user__username="admin").exists()
+
+
+def test_seed_demo_adds_inventory_activity_in_every_area():
+    from inventory.ledger import verify_stock
+    from inventory.models import PurchaseOrder, Receipt, StockAlert, StockCount, Supplier, Transfer
+
+    call_command("seed_demo", seed=3, scale=SMALL)
+
+    assert Supplier.objects.count() == 8
+    assert set(PurchaseOrder.objects.values_list("status", flat=True)) >= {"draft", "sent", "received"}
+    assert Receipt.objects.filter(purchase_order__isnull=True).exists()
+    assert set(Transfer.objects.values_list("status", flat=True)) >= {"requested", "shipped", "received"}
+    assert set(StockCount.objects.values_list("status", flat=True)) >= {"posted", "review", "counting"}
+    assert StockAlert.objects.exists()
+    assert verify_stock() == []

@@ -21,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed: int, if_empty: bool, scale: float, **options):
         from inventory.demo import seed_inventory
+        from inventory.demo_activity import seed_activity
         from inventory.models import Warehouse
         from oms.models import User
 
@@ -28,12 +29,13 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; nothing to do.")
             return
         rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
-        inventory = None
+        inventory = activity = None
         with transaction.atomic(), audit.acting_as(label="seed_demo"):
             users = seed_users(rng)
             # Warehouse codes and SKUs are fixed: an inventory that is already there stays as it is.
             if not Warehouse.objects.exists():
                 inventory = seed_inventory(rng, admin=users[0], scale=scale)
+                activity = seed_activity(rng, admin=users[0])
         parts = [f"{len(users)} users"]
         if inventory:
             parts += [
@@ -41,6 +43,10 @@ class Command(BaseCommand):
                 f"{inventory['products']} products ({inventory['variants']} variants)",
                 f"{inventory['movements']} stock movements",
                 f"{inventory['reservations']} active reservations",
+                f"{activity['purchasing'].get('suppliers', 0)} suppliers",
+                f"{activity['purchasing'].get('purchase_orders', 0)} purchase orders",
+                f"{activity['transfers'].get('transfers', 0)} transfers",
+                f"{activity['counts'].get('counts', 0)} counts",
             ]
         else:
             parts.append("inventory already present, left as it was")
