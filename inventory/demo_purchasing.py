@@ -7,7 +7,8 @@ through ``inventory.purchasing`` (so numbers, events and the stock ledger are ri
 item rows are bulk-created (one per variant and source: no stock, and one event each would bury the
 suppliers' timelines). Orders are sent without e-mailing the invented suppliers.
 
-Company names are invented; any likeness to a real company is unintended.
+Company names, contacts and tax numbers are invented (the VKNs only have valid check digits); any
+likeness to a real company is unintended. Street addresses are typical of each city.
 """
 
 from __future__ import annotations
@@ -35,6 +36,17 @@ from oms.money import round_money
 
 
 @dataclass(frozen=True)
+class _Address:
+    contact: str
+    line: str
+    district: str
+    province: int  # plate code
+    postal_code: str
+    tax_office: str
+    vkn: str  # valid check digit (oms.identity.vkn_check_digit); invented, not a real company's
+
+
+@dataclass(frozen=True)
 class _Source:
     code: str
     name: str
@@ -44,29 +56,46 @@ class _Source:
     moq: int
     pack: int
     reliability: str
+    address: _Address
     preferred: tuple[str, ...] = ()  # the categories (or top-level categories) it is first choice for
 
 
-# Supplier has no address fields: each one's city (in the comment) shows only in its phone's area code.
+# Each supplier's city matches its phone's area code and its postal code's province prefix.
 # fmt: off
 SUPPLIERS = [
-    _Source("ANT-TKS", "Anadolu Tekstil A.Ş.", "siparis@anadolutekstil.com.tr", "+902242145566",  # Bursa
-            lead=10, moq=20, pack=10, reliability="0.92", preferred=("giyim",)),
-    _Source("EGE-KNF", "Ege Konfeksiyon Ltd. Şti.", "satis@egekonfeksiyon.com.tr", "+902324418890",  # İzmir
-            lead=14, moq=12, pack=6, reliability="0.78"),
-    _Source("MRM-AYK", "Marmara Ayakkabı San. ve Tic. A.Ş.", "b2b@marmaraayakkabi.com.tr",  # İstanbul
-            "+902126743010", lead=12, moq=6, pack=6, reliability="0.85", preferred=("ayakkabi",)),
-    _Source("BGZ-ELK", "Boğaziçi Elektronik Dağıtım A.Ş.", "tedarik@bogazicielektronik.com.tr",  # İstanbul
-            "+902164560077", lead=7, moq=5, pack=5, reliability="0.95", preferred=("elektronik",)),
-    _Source("LAL-KZM", "Lale Kozmetik Sanayi ve Ticaret A.Ş.", "siparis@lalekozmetik.com.tr",  # İstanbul
-            "+902128862040", lead=9, moq=24, pack=12, reliability="0.88", preferred=("kozmetik",)),
-    _Source("KDZ-GID", "Karadeniz Gıda ve Çay Ürünleri A.Ş.", "satis@karadenizgida.com.tr",  # Rize
-            "+904642135050", lead=5, moq=48, pack=12, reliability="0.98", preferred=("gida",)),
-    _Source("KPD-EVG", "Kapadokya Ev Gereçleri Ltd. Şti.", "info@kapadokyaev.com.tr",  # Kayseri
-            "+903523367121", lead=18, moq=10, pack=2, reliability="0.67", preferred=("ev-yasam",)),
+    _Source("ANT-TKS", "Anadolu Tekstil A.Ş.", "siparis@anadolutekstil.com.tr", "+902242145566",
+            lead=10, moq=20, pack=10, reliability="0.92", preferred=("giyim",),
+            address=_Address("Serkan Aydın", "Demirtaş Dumlupınar OSB Mah. Mustafa Karaer Cad. No: 14",
+                             "Osmangazi", 16, "16245", "Uludağ Kurumlar", "0684123759")),
+    _Source("EGE-KNF", "Ege Konfeksiyon Ltd. Şti.", "satis@egekonfeksiyon.com.tr", "+902324418890",
+            lead=14, moq=12, pack=6, reliability="0.78",
+            address=_Address("Zeynep Kaya", "Kazımdirik Mah. 372. Sok. No: 8 Kat: 2", "Bornova", 35,
+                             "35100", "Bornova", "2941058379")),
+    _Source("MRM-AYK", "Marmara Ayakkabı San. ve Tic. A.Ş.", "b2b@marmaraayakkabi.com.tr",
+            "+902126743010", lead=12, moq=6, pack=6, reliability="0.85", preferred=("ayakkabi",),
+            address=_Address("Hakan Yıldız", "Ziya Gökalp Mah. Aymakoop Ayakkabıcılar Sitesi 4. Blok No: 12",
+                             "Başakşehir", 34, "34490", "İkitelli", "6147209537")),
+    _Source("BGZ-ELK", "Boğaziçi Elektronik Dağıtım A.Ş.", "tedarik@bogazicielektronik.com.tr",
+            "+902164560077", lead=7, moq=5, pack=5, reliability="0.95", preferred=("elektronik",),
+            address=_Address("Elif Şahin", "Yukarı Dudullu Mah. Organize Sanayi Bölgesi 2. Cad. No: 7",
+                             "Ümraniye", 34, "34775", "Alemdağ", "1813057260")),
+    _Source("LAL-KZM", "Lale Kozmetik Sanayi ve Ticaret A.Ş.", "siparis@lalekozmetik.com.tr",
+            "+902128862040", lead=9, moq=24, pack=12, reliability="0.88", preferred=("kozmetik",),
+            address=_Address("Merve Çelik", "Adnan Kahveci Mah. Yavuz Sultan Selim Cad. No: 21",
+                             "Beylikdüzü", 34, "34528", "Beylikdüzü", "6071934483")),
+    _Source("KDZ-GID", "Karadeniz Gıda ve Çay Ürünleri A.Ş.", "satis@karadenizgida.com.tr",
+            "+904642135050", lead=5, moq=48, pack=12, reliability="0.98", preferred=("gida",),
+            address=_Address("Osman Kalkavan", "Müftü Mah. Menderes Bulvarı No: 112", "Merkez", 53,
+                             "53020", "Rize", "4812603973")),
+    _Source("KPD-EVG", "Kapadokya Ev Gereçleri Ltd. Şti.", "info@kapadokyaev.com.tr",
+            "+903523367121", lead=18, moq=10, pack=2, reliability="0.67", preferred=("ev-yasam",),
+            address=_Address("Mustafa Erdem", "Organize Sanayi Bölgesi 12. Cad. No: 5", "Melikgazi", 38,
+                             "38070", "Erciyes", "4793620157")),
     # Edirne: a wholesaler of everything, second choice, slow and unreliable, orders by phone.
     _Source("TRK-TPT", "Trakya Toptan Ticaret A.Ş.", "", "+902842251919",
-            lead=21, moq=1, pack=1, reliability="0.60"),
+            lead=21, moq=1, pack=1, reliability="0.60",
+            address=_Address("Recep Güneş", "Sabuni Mah. Talat Paşa Cad. No: 60", "Merkez", 22,
+                             "22100", "Arda", "8590441629")),
 ]
 # fmt: on
 
@@ -154,6 +183,13 @@ def seed_purchasing(rng: random.Random, *, admin) -> dict:
                 minimum_order_quantity=source.moq,
                 pack_size=source.pack,
                 reliability=Decimal(source.reliability),
+                contact_name=source.address.contact,
+                address_line=source.address.line,
+                district=source.address.district,
+                province=source.address.province,
+                postal_code=source.address.postal_code,
+                tax_office=source.address.tax_office,
+                tax_number=source.address.vkn,
                 user=admin,
             )
             for source in SUPPLIERS

@@ -13,7 +13,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from inventory.barcodes import validate_barcode
-from oms.models import PostalAddress
+from oms.identity import validate_tax_number
+from oms.models import PostalAddress, Province, postal_code_validator
 from oms.money import AmountField, CurrencyField
 
 
@@ -498,6 +499,29 @@ class Supplier(models.Model):
     )
     currency = CurrencyField(_("currency"))
     is_active = models.BooleanField(_("active"), default=True)
+    # Address and tax identity, printed on purchase orders (the supplier's invoices name us alike).
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    district = models.CharField(_("district"), max_length=80, blank=True)
+    province = models.ForeignKey(
+        Province,
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    postal_code = models.CharField(
+        _("postal code"), max_length=5, blank=True, validators=[postal_code_validator]
+    )
+    tax_office = models.CharField(_("tax office"), max_length=80, blank=True)
+    tax_number = models.CharField(
+        _("tax number"),
+        max_length=11,
+        blank=True,
+        validators=[validate_tax_number],
+        help_text=_("VKN (10 digits) or, for a sole trader, the T.C. identity number (11 digits)."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -515,6 +539,12 @@ class Supplier(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from oms.address import validate_postal_code_for_province
+
+        super().clean()
+        validate_postal_code_for_province(self.postal_code, self.province_id)
 
 
 class SupplierItem(models.Model):
@@ -653,6 +683,8 @@ class Receipt(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
+        # The receipts list pages by (-received_at, -pk).
+        indexes = [models.Index(fields=["-received_at", "-id"], name="receipt_recent_idx")]
 
     def __str__(self) -> str:
         return self.number

@@ -7,6 +7,7 @@ received. A receipt books what physically arrived (against an order or free), th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -38,8 +39,11 @@ from inventory.models import (
     Warehouse,
 )
 from inventory.services import _check_quantity, add_stock
+from oms.address import validate_postal_code_for_province
 from oms.errors import Conflict, InvalidInput
 from oms.events import EVENT_LABELS, emit, enqueue_on_commit, timeline_for
+from oms.identity import validate_tax_number
+from oms.models import Province
 from oms.money import check_currency, round_money, to_decimal
 from oms.sequences import next_number
 from oms.states import check_transition
@@ -373,6 +377,17 @@ def email_purchase_order(*, order_id: int) -> bool:
 
 # --- Suppliers ------------------------------------------------------------------------------------
 
+# Address and tax identity (printed on purchase orders); all optional.
+SUPPLIER_ADDRESS_FIELDS = (
+    "contact_name",
+    "address_line",
+    "district",
+    "province",
+    "postal_code",
+    "tax_office",
+    "tax_number",
+)
+
 SUPPLIER_TERMS = (
     "name",
     "email",
@@ -383,8 +398,16 @@ SUPPLIER_TERMS = (
     "reliability",
     "currency",
     "is_active",
+    *SUPPLIER_ADDRESS_FIELDS,
 )
 MAX_LEAD_TIME_DAYS = 365
+# Free-text fields and their lengths (the columns'), said in words rather than a database error.
+_SUPPLIER_TEXT_LIMITS = {
+    "contact_name": (120, _lazy("The contact person's name is at most 120 characters.")),
+    "address_line": (255, _lazy("The address is at most 255 characters.")),
+    "district": (80, _lazy("The district is at most 80 characters.")),
+    "tax_office": (80, _lazy("The tax office is at most 80 characters.")),
+}
 
 
 def _whole_number(value, *, minimum: int, maximum: int | None = None, message: str, code: str) -> int:
@@ -424,6 +447,24 @@ def _clean_supplier_fields(fields: dict) -> dict:
                     ) from None
         elif name == "phone":
             value = str(value or "").strip()
+        elif name in _SUPPLIER_TEXT_LIMITS:
+            value = " ".join(str(value or "").split())
+            limit, message = _SUPPLIER_TEXT_LIMITS[name]
+            if len(value) > limit:
+                raise InvalidInput(str(message), code=f"{name}_too_long")
+        elif name == "province":
+            value = _province(value)
+        elif name == "postal_code":
+            value = str(value or "").strip()
+            if value and not re.fullmatch(r"\d{5}", value):
+                raise InvalidInput(_("A Turkish postal code has five digits."), code="invalid_postal_code")
+        elif name == "tax_number":
+            value = str(value or "").strip()
+            if value:
+                try:
+                    value = validate_tax_number(value)
+                except ValidationError as error:
+                    raise InvalidInput(error.messages[0], code="invalid_tax_number") from None
         elif name == "lead_time_days":
             value = _whole_number(
                 value,
@@ -457,6 +498,26 @@ def _clean_supplier_fields(fields: dict) -> dict:
     return clean
 
 
+def _province(value) -> Province | None:
+    """A province given as the row, its plate code or nothing."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Province):
+        return value
+    province = Province.objects.filter(code=value).first() if str(value).strip().isdigit() else None
+    if province is None:
+        raise InvalidInput(_("“%(value)s” is not a province.") % {"value": value}, code="unknown_province")
+    return province
+
+
+def _check_postal_code(postal_code: str, province: Province | None) -> None:
+    """A Turkish postal code starts with its province's plate code (34xxx is İstanbul)."""
+    try:
+        validate_postal_code_for_province(postal_code, province.code if province else None)
+    except ValidationError as error:
+        raise InvalidInput(error.messages[0], code="postal_code_province_mismatch") from None
+
+
 def _code_taken(code: str) -> Conflict:
     return Conflict(
         _("There is already a supplier with code “%(code)s”.") % {"code": code},
@@ -478,10 +539,19 @@ def create_supplier(
     reliability: Decimal | str = Decimal("0.90"),
     currency: str = "TRY",
     is_active: bool = True,
+    contact_name: str = "",
+    address_line: str = "",
+    district: str = "",
+    province: Province | int | None = None,
+    postal_code: str = "",
+    tax_office: str = "",
+    tax_number: str = "",
     user=None,
 ) -> Supplier:
-    """A new supplier with its terms. Raises ``InvalidInput`` for bad terms (reliability outside
-    0-1, pack size or MOQ below 1 ...) and ``Conflict`` for a code already in use."""
+    """A new supplier with its terms, address and tax identity. Raises ``InvalidInput`` for bad
+    terms (reliability outside 0-1, pack size or MOQ below 1 ...), a postal code that is not the
+    province's, a tax number (VKN or TCKN) with a wrong check digit, and ``Conflict`` for a code
+    already in use. ``province`` is the row or its plate code."""
     fields = _clean_supplier_fields(
         {
             "code": code,
@@ -494,8 +564,16 @@ def create_supplier(
             "reliability": reliability,
             "currency": currency,
             "is_active": is_active,
+            "contact_name": contact_name,
+            "address_line": address_line,
+            "district": district,
+            "province": province,
+            "postal_code": postal_code,
+            "tax_office": tax_office,
+            "tax_number": tax_number,
         }
     )
+    _check_postal_code(fields["postal_code"], fields["province"])
     if Supplier.objects.filter(code=fields["code"]).exists():
         raise _code_taken(fields["code"])
     try:
@@ -509,13 +587,18 @@ def create_supplier(
 
 @transaction.atomic
 def update_supplier(*, supplier: Supplier, user=None, **changes) -> Supplier:
-    """Change a supplier's code, name, contact or terms (keyword arguments named like the fields);
-    the same rules as ``create_supplier``. Open orders keep the currency they were placed in."""
+    """Change a supplier's code, name, contact, terms, address or tax identity (keyword arguments
+    named like the fields); the same rules as ``create_supplier``. Open orders keep the currency
+    they were placed in."""
     unknown = set(changes) - {"code", *SUPPLIER_TERMS}
     if unknown:
         raise TypeError(f"unknown supplier fields: {sorted(unknown)}")
     clean = _clean_supplier_fields(changes)
     supplier = Supplier.objects.select_for_update().get(pk=supplier.pk)
+    if "postal_code" in clean or "province" in clean:
+        _check_postal_code(
+            clean.get("postal_code", supplier.postal_code), clean.get("province", supplier.province)
+        )
     code = clean.get("code", supplier.code)
     if code != supplier.code and Supplier.objects.filter(code=code).exclude(pk=supplier.pk).exists():
         raise _code_taken(code)
@@ -533,7 +616,7 @@ def update_supplier(*, supplier: Supplier, user=None, **changes) -> Supplier:
             subject=supplier,
             actor=user,
             message=", ".join(sorted(changed)),
-            data={name: str(value) for name, value in changed.items()},
+            data={name: "" if value is None else str(value) for name, value in changed.items()},
         )
     return supplier
 

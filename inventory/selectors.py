@@ -363,7 +363,7 @@ def supplier_list() -> QuerySet[Supplier]:
 
 
 def supplier_detail(pk: int) -> Supplier:
-    return get_object_or_404(supplier_list(), pk=pk)
+    return get_object_or_404(supplier_list().select_related("province"), pk=pk)
 
 
 def supplier_item_list(supplier: Supplier) -> QuerySet[SupplierItem]:
@@ -448,7 +448,7 @@ def purchase_order_document(order: PurchaseOrder) -> dict:
 
     Unit costs are net of KDV (purchase prices); each product's own rate applies.
     """
-    order = PurchaseOrder.objects.select_related("supplier", "warehouse__province").get(pk=order.pk)
+    order = PurchaseOrder.objects.select_related("supplier__province", "warehouse__province").get(pk=order.pk)
     lines = purchase_order_lines(order)
     bases: dict[int, Decimal] = defaultdict(Decimal)
     for line in lines:

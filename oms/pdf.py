@@ -26,9 +26,9 @@ DEFAULT_BASE_URL = "http://localhost/"
 
 
 def company() -> dict:
-    """Our company block for document headers: ``settings.COMPANY`` when the project defines one
-    (name, address, tax office, tax number, phone, e-mail), else empty: templates then print a
-    neutral header."""
+    """Our company block for document headers: ``settings.COMPANY`` (keys name, address, district,
+    province, tax_office, tax_number, phone, email, website; from the ``COMPANY_*`` environment
+    variables), else empty: templates then print a neutral header."""
     return dict(getattr(settings, "COMPANY", None) or {})
 
 

@@ -184,6 +184,22 @@ del EMAIL_HOST
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OMS <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Our company --------------------------------------------------------------------------------
+# Who we are on documents (purchase orders now, invoices as the seller later): oms.pdf.company().
+# Only the name has a default (an empty COMPANY_NAME also falls back to it, as docker-compose passes
+# unset variables as empty strings); blank parts are left off the documents.
+COMPANY = {
+    "name": env_str("COMPANY_NAME", "").strip() or "OMS Demo Mağazası",
+    "address": env_str("COMPANY_ADDRESS", "").strip(),
+    "district": env_str("COMPANY_DISTRICT", "").strip(),
+    "province": env_str("COMPANY_PROVINCE", "").strip(),
+    "tax_office": env_str("COMPANY_TAX_OFFICE", "").strip(),
+    "tax_number": env_str("COMPANY_TAX_NUMBER", "").strip(),
+    "phone": env_str("COMPANY_PHONE", "").strip(),
+    "email": env_str("COMPANY_EMAIL", "").strip(),
+    "website": env_str("COMPANY_WEBSITE", "").strip(),
+}
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -18,7 +18,10 @@ from inventory import selectors
 from inventory.errors import UnknownVariant
 from inventory.models import PurchaseOrder, PurchaseOrderStatus, Supplier, SupplierItem, Variant, Warehouse
 from inventory.purchasing import MAX_LEAD_TIME_DAYS, OrderLineInput
+from oms.address import validate_postal_code_for_province
 from oms.errors import InvalidInput
+from oms.identity import validate_tax_number
+from oms.models import Province, postal_code_validator
 from oms.money import CURRENCY_CHOICES, round_money, to_decimal
 
 DECIMAL_INPUT = {"inputmode": "decimal", "autocomplete": "off"}
@@ -112,12 +115,52 @@ class SupplierForm(forms.Form):
     )
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCY_CHOICES, initial="TRY")
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=120, required=False)
+    address_line = forms.CharField(
+        label=_("Address"),
+        max_length=255,
+        required=False,
+        help_text=_("Neighbourhood, street, number (printed on purchase orders)."),
+    )
+    district = forms.CharField(label=_("District"), max_length=80, required=False)
+    province = forms.ModelChoiceField(
+        label=_("Province"), queryset=Province.objects.order_by("name"), required=False, empty_label="—"
+    )
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=5,
+        required=False,
+        validators=[postal_code_validator],
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    tax_office = forms.CharField(label=_("Tax office"), max_length=80, required=False)
+    tax_number = forms.CharField(
+        label=_("Tax number"),
+        max_length=14,  # room for the spaces people type; stored as 10 or 11 digits
+        required=False,
+        help_text=_("VKN (10 digits) or, for a sole trader, the T.C. identity number (11 digits)."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
     def __init__(self, *args, supplier: Supplier | None = None, **kwargs) -> None:
         self.supplier = supplier
         if supplier is not None and "initial" not in kwargs:
             kwargs["initial"] = {name: getattr(supplier, name) for name in self.base_fields}
         super().__init__(*args, **kwargs)
+
+    def clean_tax_number(self) -> str:
+        value = self.cleaned_data["tax_number"]
+        return validate_tax_number(value) if value else ""
+
+    def clean(self) -> dict:
+        data = super().clean()
+        province = data.get("province")
+        if data.get("postal_code") and province is not None:
+            try:
+                validate_postal_code_for_province(data["postal_code"], province.code)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return data
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()

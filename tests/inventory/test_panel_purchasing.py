@@ -46,6 +46,8 @@ from inventory.purchasing import (
 from inventory.services import consume, reserve_one
 from oms.errors import Conflict, IllegalTransition, InvalidInput
 from oms.events import timeline_for
+from oms.identity import validate_vkn
+from oms.models import Province
 from tests.inventory.factories import make_supplier, make_variant, make_warehouse, stocked
 
 pytestmark = pytest.mark.django_db
@@ -213,6 +215,55 @@ def test_create_supplier_refuses_a_taken_code_and_update_keeps_rules():
     assert timeline_for(other).filter(name="supplier.updated").exists()
 
 
+def test_supplier_address_and_tax_identity_are_validated():
+    supplier = create_supplier(
+        code="EGE",
+        name="Ege Konfeksiyon",
+        contact_name="  Zeynep   Kaya ",
+        address_line="Kazımdirik Mah. 372. Sok. No: 8",
+        district="Bornova",
+        province=35,
+        postal_code="35100",
+        tax_office="Bornova",
+        tax_number="454 053 6920",
+    )
+    supplier.refresh_from_db()
+    assert (supplier.contact_name, supplier.province.name, supplier.postal_code, supplier.tax_number) == (
+        "Zeynep Kaya",
+        "İzmir",
+        "35100",
+        "4540536920",
+    )
+    for bad in [
+        {"tax_number": "4540536921"},  # VKN check digit
+        {"tax_number": "17291716050"},  # TCKN check digits
+        {"tax_number": "12345"},
+        {"postal_code": "3510"},
+        {"province": 35, "postal_code": "34100"},  # an İstanbul code in İzmir
+        {"province": 99},
+        {"tax_office": "x" * 81},
+    ]:
+        with pytest.raises(InvalidInput):
+            create_supplier(code="NEW", name="Yeni", **bad)
+        with pytest.raises(InvalidInput):
+            update_supplier(supplier=supplier, **bad)
+    assert not Supplier.objects.filter(code="NEW").exists()
+    supplier.refresh_from_db()
+    assert (supplier.province_id, supplier.postal_code, supplier.tax_number) == (35, "35100", "4540536920")
+    # The postal code is checked against the province it will have: moving both together is fine.
+    with pytest.raises(InvalidInput):
+        update_supplier(supplier=supplier, province=Province.objects.get(code=34))
+    update_supplier(supplier=supplier, province=34, postal_code="34490", tax_number="10000000146")
+    supplier.refresh_from_db()
+    assert (supplier.province_id, supplier.postal_code, supplier.tax_number) == (34, "34490", "10000000146")
+    update_supplier(supplier=supplier, province=None, postal_code="", tax_number="")
+    supplier.refresh_from_db()
+    assert (supplier.province, supplier.postal_code, supplier.tax_number) == (None, "", "")
+    changes = list(timeline_for(supplier).filter(name="supplier.updated").values_list("data", flat=True))
+    assert {"province": "İstanbul", "postal_code": "34490", "tax_number": "10000000146"} in changes
+    assert {"province": "", "postal_code": "", "tax_number": ""} in changes
+
+
 def test_one_preferred_supplier_per_variant_unless_switched_explicitly():
     variant = make_variant()
     first, second = make_supplier(), make_supplier()
@@ -270,6 +321,73 @@ def test_bad_supplier_input_is_422_and_writes_nothing(operator_client, field, va
     assert response.status_code == 422
     assert response.context["form"].errors[field]
     assert not Supplier.objects.exists()
+
+
+SUPPLIER_ADDRESS = {
+    "contact_name": "Zeynep Kaya",
+    "address_line": "Kazımdirik Mah. 372. Sok. No: 8",
+    "district": "Bornova",
+    "province": "35",
+    "postal_code": "35100",
+    "tax_office": "Bornova",
+    "tax_number": "454 053 6920",
+}
+
+
+def test_operator_creates_a_supplier_with_address_and_tax_number(operator_client):
+    response = operator_client.post(
+        reverse("inventory:supplier_create"), {**SUPPLIER_FORM, **SUPPLIER_ADDRESS}
+    )
+    assert response.status_code == 302
+    supplier = Supplier.objects.get()
+    assert (
+        supplier.contact_name,
+        supplier.address_line,
+        supplier.district,
+        supplier.province_id,
+        supplier.postal_code,
+        supplier.tax_office,
+        supplier.tax_number,
+    ) == ("Zeynep Kaya", "Kazımdirik Mah. 372. Sok. No: 8", "Bornova", 35, "35100", "Bornova", "4540536920")
+    detail = operator_client.get(reverse("inventory:supplier", args=[supplier.pk]))
+    html = detail.content.decode()
+    for shown in ("Zeynep Kaya", "Kazımdirik Mah. 372. Sok. No: 8", "35100 Bornova / İzmir", "4540536920"):
+        assert shown in html
+    edit = operator_client.get(reverse("inventory:supplier_edit", args=[supplier.pk]))
+    assert edit.context["form"]["province"].value() == 35
+    assert edit.context["form"]["tax_number"].value() == "4540536920"
+    # A sole trader's T.C. identity number is a tax number too; clearing the address is allowed.
+    response = operator_client.post(
+        reverse("inventory:supplier_edit", args=[supplier.pk]),
+        {**SUPPLIER_FORM, **SUPPLIER_ADDRESS, "tax_number": "10000000146", "province": "", "postal_code": ""},
+    )
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert (supplier.tax_number, supplier.province, supplier.postal_code) == ("10000000146", None, "")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"tax_number": "4540536921"}, "tax_number"),  # wrong VKN check digit
+        ({"tax_number": "17291716050"}, "tax_number"),  # wrong TCKN check digits
+        ({"tax_number": "123"}, "tax_number"),
+        ({"postal_code": "3510"}, "postal_code"),
+        ({"postal_code": "34100"}, "postal_code"),  # not an İzmir postal code
+        ({"province": "82"}, "province"),
+    ],
+)
+def test_an_invalid_tax_number_or_address_is_422_and_writes_nothing(operator_client, changes, field):
+    payload = {**SUPPLIER_FORM, **SUPPLIER_ADDRESS, **changes}
+    response = operator_client.post(reverse("inventory:supplier_create"), payload)
+    assert response.status_code == 422
+    assert response.context["form"].errors[field]
+    assert not Supplier.objects.exists()
+    supplier = make_supplier(code="EGE-KNF", tax_number="4540536920")
+    response = operator_client.post(reverse("inventory:supplier_edit", args=[supplier.pk]), payload)
+    assert response.status_code == 422
+    supplier.refresh_from_db()
+    assert (supplier.tax_number, supplier.province_id) == ("4540536920", None)
 
 
 def test_a_taken_supplier_code_is_a_field_error(operator_client):
@@ -718,6 +836,46 @@ def test_purchase_order_pdf(warehouse_client, po):
     assert "Anadolu Tekstil" in text
 
 
+def test_purchase_order_pdf_shows_the_suppliers_address_and_tax_identity(warehouse_client, po, settings):
+    order, _shirt, _socks = po
+    update_supplier(
+        supplier=order.supplier,
+        contact_name="Serkan Aydın",
+        address_line="Mustafa Karaer Cad. No: 14",
+        district="Osmangazi",
+        province=16,
+        postal_code="16245",
+        tax_office="Uludağ Kurumlar",
+        tax_number="0684123759",
+    )
+    settings.COMPANY = {
+        "name": "Örnek Ticaret A.Ş.",
+        "district": "Kadıköy",
+        "province": "İstanbul",
+        "tax_office": "Kadıköy",
+        "tax_number": "4540536920",
+        "website": "ornek.example",
+    }
+    response = warehouse_client.get(reverse("inventory:purchase_order_pdf", args=[order.pk]))
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    if text is None:
+        pytest.skip("neither pypdf nor pdftotext is installed to read the PDF's text")
+    flat = " ".join(text.split())
+    for shown in (
+        "0684123759",
+        "Uludağ Kurumlar",
+        "Mustafa Karaer Cad. No: 14",
+        "16245 Osmangazi / Bursa",
+        "Serkan Aydın",
+        "Örnek Ticaret A.Ş.",
+        "Kadıköy / İstanbul",
+        "4540536920",
+        "ornek.example",
+    ):
+        assert shown in flat, shown
+
+
 # --- Reorder --------------------------------------------------------------------------------------
 
 
@@ -853,6 +1011,14 @@ def test_demo_purchasing_is_deterministic_and_covers_every_state(admin_user, ass
     assert overdue.count() >= 3
     assert Supplier.objects.filter(email="").exists()
     assert Supplier.objects.exclude(email="").count() == 7
+    # Every demo supplier has an address in a real province (its postal code's prefix) and a VKN.
+    for supplier in Supplier.objects.select_related("province"):
+        assert all((supplier.contact_name, supplier.address_line, supplier.district, supplier.tax_office)), (
+            supplier.code
+        )
+        assert supplier.postal_code[:2] == f"{supplier.province.code:02d}"
+        assert validate_vkn(supplier.tax_number) == supplier.tax_number
+    assert len({s.tax_number for s in Supplier.objects.all()}) == len(SUPPLIERS)
     assert not mail.outbox
 
 

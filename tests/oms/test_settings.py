@@ -37,6 +37,8 @@ CONTROLLED = (
     "SECURE_HSTS_PRELOAD",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "DB_PREPARED_STATEMENTS",
+    *(f"COMPANY_{part}" for part in ("NAME", "ADDRESS", "DISTRICT", "PROVINCE", "TAX_OFFICE", "TAX_NUMBER")),
+    *(f"COMPANY_{part}" for part in ("PHONE", "EMAIL", "WEBSITE")),
 )
 
 
@@ -112,6 +114,52 @@ def test_email_host_selects_smtp(tmp_path):
     assert probe({"DEBUG": "1"}, tmp_path)["email_backend"].endswith("console.EmailBackend")
     smtp = probe({"DEBUG": "1", "EMAIL_HOST": "smtp.example.com"}, tmp_path)
     assert smtp["email_backend"].endswith("smtp.EmailBackend")
+
+
+COMPANY_PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from oms.pdf import company
+print(json.dumps(company()))
+"""
+
+
+def test_company_identity_comes_from_the_environment(tmp_path):
+    result = run({"DEBUG": "1"}, COMPANY_PROBE, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    default = json.loads(result.stdout.strip().splitlines()[-1])
+    assert default["name"] == "OMS Demo Mağazası"
+    assert set(default) == {
+        "name",
+        "address",
+        "district",
+        "province",
+        "tax_office",
+        "tax_number",
+        "phone",
+        "email",
+        "website",
+    }
+    assert not any(value for key, value in default.items() if key != "name")
+    env = {
+        "DEBUG": "1",
+        "COMPANY_NAME": "Örnek Ticaret A.Ş.",
+        "COMPANY_PROVINCE": "İzmir",
+        "COMPANY_TAX_NUMBER": " 4540536920 ",
+        "COMPANY_WEBSITE": "https://ornek.example",
+    }
+    result = run(env, COMPANY_PROBE, tmp_path=tmp_path)
+    ours = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (ours["name"], ours["province"], ours["tax_number"], ours["website"]) == (
+        "Örnek Ticaret A.Ş.",
+        "İzmir",
+        "4540536920",
+        "https://ornek.example",
+    )
+    # docker-compose passes an unset variable as an empty string: the default name stays.
+    result = run({"DEBUG": "1", "COMPANY_NAME": ""}, COMPANY_PROBE, tmp_path=tmp_path)
+    assert json.loads(result.stdout.strip().splitlines()[-1])["name"] == "OMS Demo Mağazası"
 
 
 @pytest.mark.parametrize("raw", ["maybe", "2"])
