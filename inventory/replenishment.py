@@ -245,15 +245,25 @@ def evaluate_alerts(*, pairs: list[tuple[int, int]] | None = None) -> dict[str, 
     if pairs is not None:
         if not pairs:
             return {"raised": 0, "resolved": 0}
-        levels = levels.filter(Q(*[Q(variant_id=v, warehouse_id=w) for v, w in pairs], _connector=Q.OR))
+        # By the ids on each side, then exactly in Python: an OR of one condition per pair grows
+        # with the pairs (a bulk change touches thousands; SQLite refuses that deep an expression).
+        wanted = set(pairs)
+        levels = levels.filter(
+            variant_id__in={v for v, _w in wanted}, warehouse_id__in={w for _v, w in wanted}
+        )
     else:
+        wanted = None
         minimum = Coalesce("variant__alert_minimum", "variant__product__category__alert_minimum")
         with_open_alert = StockAlert.objects.filter(status=AlertStatus.OPEN).values("variant_id")
         # Upper bound of any threshold (seasonal categories raise 1.5x earlier); exact tiers in Python.
         levels = levels.alias(minimum=minimum).filter(
             Q(on_hand__lte=F("reserved") + F("minimum") * SEASONAL_FACTOR) | Q(variant_id__in=with_open_alert)
         )
-    levels = list(levels.order_by("pk"))
+    levels = [
+        level
+        for level in levels.order_by("pk")
+        if wanted is None or (level.variant_id, level.warehouse_id) in wanted
+    ]
     open_alerts: dict[tuple[int, int], dict[str, StockAlert]] = defaultdict(dict)
     for alert in (
         StockAlert.objects.select_for_update()

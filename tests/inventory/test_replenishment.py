@@ -123,3 +123,27 @@ def test_stock_change_re_evaluates_alerts_after_commit(django_capture_on_commit_
         reserve_one(variant=variant, warehouse=warehouse, quantity=6, reference="all")
     alert = StockAlert.objects.get()
     assert (alert.tier, alert.status) == (AlertTier.OUT_OF_STOCK, AlertStatus.OPEN)
+
+
+@pytest.mark.django_db
+def test_alerts_for_given_pairs_only_and_for_thousands_of_pairs():
+    from tests.inventory.factories import make_warehouse
+
+    category = make_category(alert_minimum=5, alert_critical=1)
+    first, second = make_warehouse(), make_warehouse()
+    a = make_variant(make_product(category=category))
+    b = make_variant(make_product(category=category))
+    for variant in (a, b):
+        for warehouse in (first, second):
+            stocked(2, variant=variant, warehouse=warehouse)  # all four levels are low
+
+    # The crossed pairs (a, second) and (b, first) are low too but were not asked about.
+    assert evaluate_alerts(pairs=[(a.pk, first.pk), (b.pk, second.pk)])["raised"] == 2
+    assert set(StockAlert.objects.values_list("variant_id", "warehouse_id")) == {
+        (a.pk, first.pk),
+        (b.pk, second.pk),
+    }
+
+    # A bulk change (the demo seed, an import) hands over thousands of pairs at once.
+    many = [(v, w) for v in range(10_000, 13_000) for w in (first.pk,)] + [(a.pk, second.pk)]
+    assert evaluate_alerts(pairs=many)["raised"] == 1
