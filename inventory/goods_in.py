@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from inventory import selectors
 from inventory.barcodes import GS1_LENGTHS, is_valid_gs1
 from inventory.errors import DuplicateSerial, InvalidQuantity, TrackingDataMissing, UnknownVariant
 from inventory.models import (
@@ -347,25 +348,6 @@ class NotOnOrder(InvalidInput):
     code = "not_on_purchase_order"
 
 
-def _gs1_forms(code: str) -> set[str]:
-    """A GS1 number as it may be stored: UPC-A (12), EAN-13 (13) and GTIN-14 differ by leading zeros."""
-    if not (code.isdigit() and len(code) in GS1_LENGTHS):
-        return {code}
-    bare = code.lstrip("0")
-    return {code} | {bare.zfill(n) for n in (12, 13, 14) if len(bare) <= n}
-
-
-def variant_for_code(code: str) -> Variant | None:
-    """The variant whose barcode or SKU is ``code`` (barcode first; SKU ignoring case)."""
-    base = Variant.objects.select_related("product")
-    by_barcode = list(base.filter(barcode__in=_gs1_forms(code))[:2])
-    if by_barcode:
-        exact = [v for v in by_barcode if v.barcode == code]
-        return (exact or by_barcode)[0]
-    # Exact first (the unique index); a scanner sending upper case still finds a lower-case SKU.
-    return base.filter(sku=code).first() or base.filter(sku__iexact=code).order_by("pk").first()
-
-
 def bins_for_code(code: str) -> list[Bin]:
     """Bins labelled ``code``: plain (``A-01-02-1``, in any warehouse) or with the warehouse code
     in front (``IST/A-01-02-1``, ``IST:A-01-02-1``)."""
@@ -399,7 +381,7 @@ def scan(*, draft: Draft, code: str, allow_unordered: bool = False) -> ScanOutco
     code = code.strip()
     if not code:
         raise InvalidInput(_("Nothing was scanned."), code="empty_scan")
-    variant = variant_for_code(code)
+    variant = selectors.variant_for_code(code)
     if variant is not None:
         return _scan_item(draft, variant, allow_unordered=allow_unordered)
     bins = bins_for_code(code)

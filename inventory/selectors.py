@@ -36,6 +36,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from inventory.barcodes import GS1_LENGTHS
 from inventory.errors import UnknownVariant
 from inventory.models import (
     Category,
@@ -470,14 +471,34 @@ def purchase_order_document(order: PurchaseOrder) -> dict:
     }
 
 
-def variant_by_code(code: str) -> Variant:
-    """The variant whose SKU or barcode is ``code`` (typed or scanned)."""
+def _gs1_forms(code: str) -> set[str]:
+    """A GS1 number as it may be stored: UPC-A (12), EAN-13 (13) and GTIN-14 differ by leading zeros."""
+    if not (code.isdigit() and len(code) in GS1_LENGTHS):
+        return {code}
+    bare = code.lstrip("0")
+    return {code} | {bare.zfill(n) for n in (12, 13, 14) if len(bare) <= n}
+
+
+def variant_for_code(code: str) -> Variant | None:
+    """The variant whose barcode or SKU is ``code``, typed or scanned at any station (barcode first,
+    GS1 numbers with or without leading zeros; SKU ignoring case)."""
     code = (code or "").strip()
-    variant = None
-    if code:
-        variant = Variant.objects.select_related("product").filter(Q(sku=code) | Q(barcode=code)).first()
+    if not code:
+        return None
+    base = Variant.objects.select_related("product")
+    by_barcode = list(base.filter(barcode__in=_gs1_forms(code))[:2])
+    if by_barcode:
+        exact = [v for v in by_barcode if v.barcode == code]
+        return (exact or by_barcode)[0]
+    # Exact first (the unique index); a scanner sending upper case still finds a lower-case SKU.
+    return base.filter(sku=code).first() or base.filter(sku__iexact=code).order_by("pk").first()
+
+
+def variant_by_code(code: str) -> Variant:
+    """``variant_for_code``, raising ``UnknownVariant`` when nothing matches."""
+    variant = variant_for_code(code)
     if variant is None:
-        message = _("There is no product with SKU or barcode “%(code)s”.") % {"code": code}
+        message = _("There is no product with SKU or barcode “%(code)s”.") % {"code": (code or "").strip()}
         raise UnknownVariant(message, sku=code)
     return variant
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from inventory import counting
+from inventory import counting, selectors
 from inventory.counting import ScopeKind
 from inventory.models import (
     Bin,
@@ -52,19 +52,6 @@ REVIEW = "inventory.post_count"
 def _htmx(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(htmx) and not htmx.history_restore_request
-
-
-def _find_variant(code: str) -> Variant | None:
-    """A product by its SKU (any case) or barcode."""
-    code = code.strip()
-    if not code:
-        return None
-    return (
-        Variant.objects.select_related("product")
-        .annotate(upper_sku=Upper("sku"))
-        .filter(Q(upper_sku=code.upper()) | Q(barcode=code))
-        .first()
-    )
 
 
 # --- Filters and forms ----------------------------------------------------------------------------
@@ -268,7 +255,7 @@ class FoundItemForm(forms.Form):
         self.count = count
 
     def clean_code(self) -> Variant:
-        variant = _find_variant(self.cleaned_data["code"])
+        variant = selectors.variant_for_code(self.cleaned_data["code"])
         if variant is None:
             raise forms.ValidationError(_("No product has this SKU or barcode."), code="unknown")
         return variant
@@ -580,7 +567,7 @@ def count_scan(request: HttpRequest, pk: int) -> HttpResponse:
         )
     variant = None
     if line is None:
-        variant = _find_variant(code)
+        variant = selectors.variant_for_code(code)
         if variant is None:
             return _answer(
                 request, count, False, _("Unknown code “%(code)s”.") % {"code": code}, line_id=selected_id
