@@ -18,7 +18,8 @@ from inventory.models import StockCount, StockLevel, StockLot, Warehouse
 LINES = (3, 25)
 
 
-def _user(username: str, fallback):
+def demo_user(username: str, fallback):
+    """The demo login ``username`` when the seed made it, else ``fallback`` (tests seed no logins)."""
     from oms.models import User
 
     return User.objects.filter(username=username, is_active=True).first() or fallback
@@ -83,7 +84,7 @@ def seed_counts(rng: random.Random, *, admin) -> dict:
     Needs the demo stock (``inventory.demo.seed_inventory``). Counters are the ``warehouse`` demo
     login and the reviewer the ``operator`` one when they exist, else ``admin``.
     """
-    counter, reviewer = _user("warehouse", admin), _user("operator", admin)
+    counter, reviewer = demo_user("warehouse", admin), demo_user("operator", admin)
     by_code = {w.code: w for w in Warehouse.objects.filter(code__in=["IST", "ANK", "IZM"])}
     made = {"counts": 0, "lines": 0, "differences": 0}
     with transaction.atomic():

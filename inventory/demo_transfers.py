@@ -9,13 +9,8 @@ from django.db import transaction
 from django.db.models import F
 
 from inventory import transfers
+from inventory.demo_counts import demo_user
 from inventory.models import StockLevel, Transfer, TransferStatus, Warehouse
-
-
-def _user(username: str, fallback):
-    from oms.models import User
-
-    return User.objects.filter(username=username, is_active=True).first() or fallback
 
 
 def _lines(rng: random.Random, source: Warehouse, count: int, taken: set[int]) -> list:
@@ -38,7 +33,7 @@ def _lines(rng: random.Random, source: Warehouse, count: int, taken: set[int]) -
 def seed_transfers(rng: random.Random, *, admin) -> dict:
     """Transfers İstanbul -> Ankara / İzmir and back, one in each state (received twice: complete
     and with a unit missing). Needs the demo stock; the ``warehouse`` demo login acts when it exists."""
-    user = _user("warehouse", admin)
+    user = demo_user("warehouse", admin)
     by_code = {w.code: w for w in Warehouse.objects.filter(code__in=["IST", "ANK", "IZM"])}
     if len(by_code) < 3:
         return {"transfers": 0, "in_transit_units": 0}

@@ -12,13 +12,9 @@ from inventory.filters import ProductFilter, StockLevelFilter
 from inventory.forms import AdjustmentForm, LotAction, LotActionForm, reason_label
 from inventory.models import Variant, Warehouse
 from oms.access import role_required
+from oms.http import is_partial
 from oms.pagination import paginate
 from oms.views import render_list
-
-
-def _partial_only(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
 
 
 @vary_on_headers("HX-Request")
@@ -48,7 +44,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 def variant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A variant's card; an htmx request (ledger paging) gets only the ledger."""
     variant = selectors.variant_detail(pk)
-    may_adjust = request.user.has_perm("inventory.adjust_stock") and not _partial_only(request)
+    may_adjust = request.user.has_perm("inventory.adjust_stock") and not is_partial(request)
     form = AdjustmentForm(variant=variant) if may_adjust else None
     lot_form = LotActionForm(variant=variant, initial={"lot": request.GET.get("lot")}) if may_adjust else None
     return _render_variant(request, variant, form, lot_form)
@@ -121,7 +117,7 @@ def _render_variant(
     for movement in page:
         movement.reason_label = reason_label(movement.reason)
     context: dict = {"variant": variant, "page": page}
-    if not _partial_only(request):
+    if not is_partial(request):
         levels = selectors.variant_levels(variant)
         lots = selectors.variant_lots(variant)
         reservations = selectors.active_reservations(variant)

@@ -2,7 +2,13 @@
 
 import json
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+
+
+def is_partial(request: HttpRequest) -> bool:
+    """An htmx request that swaps part of the page (not a history restore, which needs the page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
 
 
 def scan_feedback(response: HttpResponse, ok: bool, **detail) -> HttpResponse:

@@ -21,6 +21,7 @@ from oms.errors import NotPermitted
 from oms.events import timeline_for
 from oms.filters import AuditLogFilter, UserFilter
 from oms.forms import RolesForm
+from oms.http import is_partial
 from oms.middleware import problem_response, wants_json
 from oms.models import User
 from oms.navigation import BY_KEY, SECTIONS, visible_sections
@@ -31,8 +32,7 @@ def render_list(
     request: HttpRequest, template: str, context: dict, *, partial: str = "results"
 ) -> HttpResponse:
     """Full page, or only the named partial for an htmx request (but the page for history restore)."""
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if is_partial(request):
         template = f"{template}#{partial}"
     return render(request, template, context)
 

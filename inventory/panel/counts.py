@@ -40,18 +40,13 @@ from inventory.models import (
 )
 from oms.access import role_required
 from oms.errors import DomainError
-from oms.http import scan_feedback
+from oms.http import is_partial, scan_feedback
 from oms.pagination import paginate
 from oms.views import render_list
 
 ACCESS = "oms.access_inventory"
 COUNT = "inventory.count_stock"
 REVIEW = "inventory.post_count"
-
-
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
 
 
 # --- Filters and forms ----------------------------------------------------------------------------
@@ -492,10 +487,10 @@ def _station(
         "may_count": count.status == CountStatus.COUNTING,
     }
     template = "inventory/counts/station.html"
-    if _htmx(request):
+    if is_partial(request):
         template += "#station"
     response = render(request, template, context, status=status)
-    if result is not None and _htmx(request):
+    if result is not None and is_partial(request):
         scan_feedback(response, result[0], message=result[1])
     return response
 
@@ -505,7 +500,7 @@ def _answer(
 ) -> HttpResponse:
     """htmx: the station body with the result and the scan feedback (422 when refused); a plain
     form post: the message and back to the station (PRG)."""
-    if _htmx(request):
+    if is_partial(request):
         return _station(
             request, count, line_id=line_id, result=(ok, message), status=200 if ok else 422, **extra
         )

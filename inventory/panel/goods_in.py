@@ -29,7 +29,7 @@ from inventory import goods_in
 from inventory.models import PurchaseOrder, Receipt, Warehouse
 from oms.access import role_required
 from oms.errors import DomainError
-from oms.http import scan_feedback
+from oms.http import is_partial, scan_feedback
 from oms.pagination import paginate
 from oms.views import render_list
 
@@ -310,8 +310,7 @@ def _render_station(
         messages.error(request, error.message)
         return _redirect(request, reverse("inventory:receiving_station"))
     template = "inventory/goods_in/station.html"
-    htmx = getattr(request, "htmx", None)
-    if htmx and not htmx.history_restore_request:
+    if is_partial(request):
         template += "#body"
     response = render(request, template, context, status=status)
     if feedback is not None:

@@ -45,6 +45,7 @@ from inventory.panel.purchasing_forms import (
 from inventory.purchasing import AWAITED_STATUSES, OPEN_STATUSES
 from oms.access import role_required
 from oms.events import timeline_for
+from oms.http import is_partial
 from oms.pagination import paginate
 from oms.pdf import pdf_response
 from oms.views import render_list
@@ -52,11 +53,6 @@ from oms.views import render_list
 VIEW = ("oms.access_inventory",)
 MANAGE = ("oms.access_inventory", "inventory.manage_purchasing")
 TIMELINE_ROWS = 50
-
-
-def _partial_only(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
 
 
 # --- Filters --------------------------------------------------------------------------------------
@@ -165,7 +161,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A supplier's contact and terms, its items (htmx paging and search) and recent orders."""
     supplier = selectors.supplier_detail(pk)
     may_manage = request.user.has_perm("inventory.manage_purchasing")
-    form = SupplierItemForm(supplier=supplier) if may_manage and not _partial_only(request) else None
+    form = SupplierItemForm(supplier=supplier) if may_manage and not is_partial(request) else None
     return _render_supplier(request, supplier, form)
 
 
@@ -175,7 +171,7 @@ def _render_supplier(
     filterset = SupplierItemFilter(request.GET, queryset=selectors.supplier_item_list(supplier))
     page = paginate(request, filterset.qs, ordering=("sku", "pk"))
     context: dict = {"supplier": supplier, "filter": filterset, "page": page}
-    if not _partial_only(request):
+    if not is_partial(request):
         context.update({"orders": selectors.recent_purchase_orders(supplier), "form": form})
     response = render_list(request, "inventory/purchasing/supplier.html", context)
     response.status_code = status

@@ -35,6 +35,7 @@ from inventory.models import (
 from inventory.services import default_bin
 from oms.access import role_required
 from oms.errors import DomainError
+from oms.http import is_partial
 from oms.pagination import paginate
 from oms.views import render_list
 
@@ -165,8 +166,7 @@ def transfer_list(request: HttpRequest) -> HttpResponse:
     filterset = TransferFilter(request.GET, queryset=transfers.transfer_list())
     page = paginate(request, filterset.qs, ordering=("-pk",))
     context = {"filter": filterset, "page": page}
-    htmx = getattr(request, "htmx", None)
-    if not htmx or htmx.history_restore_request:
+    if not is_partial(request):
         context["in_transit"] = transfers.in_transit_summary()
     return render_list(request, "inventory/transfers/list.html", context)
 
