@@ -132,11 +132,13 @@ def _stock_changed(pairs: Iterable[tuple[int, int]]) -> None:
 
 
 def _flush_stock_changes() -> None:
+    from inventory.signals import stock_changed
     from inventory.tasks import evaluate_stock_alerts
 
     pairs, _pending.pairs = getattr(_pending, "pairs", set()), set()
     if pairs:
         evaluate_stock_alerts.delay(pairs=[list(p) for p in sorted(pairs)])
+        stock_changed.send(sender=None, pairs=sorted(pairs))
 
 
 # --- Reservations ---------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ app.conf.beat_schedule = {
         "task": "inventory.tasks.check_stock_ledger",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Stock arrival already triggers it; this catches what a lost message or a skipped lock left.
+    "orders-fill-backorders": {"task": "orders.tasks.fill_backorders", "schedule": 10 * 60.0},
 }
 
 

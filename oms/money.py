@@ -135,6 +135,12 @@ def add_tax(net: Decimal, rate_percent: Decimal | int) -> tuple[Decimal, Decimal
     return tax, round_money(to_decimal(net) + tax)
 
 
+def tax_included(gross: Decimal, rate_percent: Decimal | int) -> Decimal:
+    """The KDV inside a KDV-inclusive amount (Turkish shelf prices), rounded to kuruş."""
+    rate = to_decimal(rate_percent)
+    return round_money(to_decimal(gross) * rate / (100 + rate))
+
+
 def format_money(amount: Decimal, currency: str = "TRY", *, language: str | None = None) -> str:
     """Format for people: ``1.234,56 ₺`` in Turkish, ``₺1,234.56`` in English."""
     from django.utils.translation import get_language

@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "inventory.count_stock",
         "inventory.post_count",
         "inventory.transfer_stock",
+        "orders.manage_orders",
+        "orders.approve_order",
+        "orders.merge_customers",
         "oms.view_dashboard",
         "oms.access_orders",
         "oms.access_inventory",
@@ -50,6 +53,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     },
     Role.FINANCE: {"oms.view_dashboard", "oms.access_billing", "oms.access_reports", "oms.access_orders"},
     Role.CUSTOMER_SERVICE: {
+        # Customer service keys in phone orders and cancels on request; approving is for operators.
+        "orders.manage_orders",
+        "orders.merge_customers",
         "oms.view_dashboard",
         "oms.access_orders",
         "oms.access_returns",
