@@ -46,6 +46,7 @@ class PanelAccess(models.Model):
             ("access_notifications", _("Can open notifications")),
             ("access_reports", _("Can open reports")),
             ("manage_users", _("Can manage users and roles")),
+            ("manage_api_keys", _("Can create and revoke API keys")),
         ]
 
     def __str__(self) -> str:

@@ -340,7 +340,6 @@ class Order(models.Model):
             ("approve_order", _("Can approve orders")),
             ("manage_orders", _("Can create, confirm, cancel and re-allocate orders")),
             ("merge_customers", _("Can merge customers")),
-            ("manage_api_keys", _("Can create and revoke API keys")),
         ]
         constraints = [
             models.UniqueConstraint(

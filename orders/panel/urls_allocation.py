@@ -1,0 +1,3 @@
+"""URLs of the allocation area (see orders/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the customers area (see orders/urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the intake area (see orders/urls.py)."""
+
+urlpatterns: list = []

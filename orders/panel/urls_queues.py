@@ -1,0 +1,3 @@
+"""URLs of the queues area (see orders/urls.py)."""
+
+urlpatterns: list = []

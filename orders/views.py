@@ -1,3 +1,0 @@
-from oms.views import section_index
-
-index = section_index("orders")
