@@ -38,6 +38,7 @@ def load_provinces(apps=None) -> int:
             },
         )
     _centroids.cache_clear()
+    _province_table.cache_clear()
     return len(rows)
 
 
@@ -116,15 +117,30 @@ def province_distance_km(from_code: int, to_code: int) -> float:
 
 
 def find_province(name_or_code: str | int):
-    """Look a province up by plate code, name or slug, forgiving Turkish casing ('IZMIR', 'izmir', '35')."""
+    """Look a province up by plate code, name or slug, forgiving Turkish casing ('IZMIR', 'izmir', '35').
+
+    Provinces never change, so the lookup table is built once per process (order intake calls
+    this for every order).
+    """
+    value = str(name_or_code).strip()
+    table = _province_table()
+    if not table:  # asked before the reference data was loaded: do not remember the empty table
+        _province_table.cache_clear()
+        table = _province_table()
+    if value.isdigit():
+        return table.get(int(value))
+    wanted = turkish_casefold(value)
+    ascii_wanted = wanted.translate(str.maketrans("çğıöşü", "cgiosu"))
+    return table.get(wanted) or table.get(ascii_wanted)
+
+
+@lru_cache(maxsize=1)
+def _province_table() -> dict:
     from oms.models import Province
 
-    value = str(name_or_code).strip()
-    if value.isdigit():
-        return Province.objects.filter(code=int(value)).first()
-    wanted = turkish_casefold(value)
+    table: dict = {}
     for province in Province.objects.all():
-        if wanted in (turkish_casefold(province.name), province.slug):
-            return province
-    ascii_wanted = wanted.translate(str.maketrans("çğıöşü", "cgiosu"))
-    return Province.objects.filter(slug=ascii_wanted).first()
+        table[province.code] = province
+        table[turkish_casefold(province.name)] = province
+        table[province.slug] = province
+    return table

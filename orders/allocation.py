@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from inventory import services as stock
+from inventory.errors import InsufficientStock
 from inventory.models import (
     PurchaseOrderLine,
     PurchaseOrderStatus,
@@ -305,7 +306,7 @@ def allocate(
         stock.StockRequest(lines[key].variant_id, warehouse_id, quantity, lines[key].reference)
         for key, warehouse_id, quantity in result.assignments
     ]
-    reserved = stock.reserve(requests=requests, partial=True, owner=order.number) if requests else None
+    reserved = _reserve(requests, owner=order.number) if requests else None
     made = list(reserved.reservations) if reserved else []
     _link(order, lines, made)
     for need in needs:
@@ -334,6 +335,15 @@ def allocate(
     )
     refresh_allocation_fields(order, lines.values())
     return decision
+
+
+def _reserve(requests: list, *, owner: str):
+    """All-or-nothing first (one conditional UPDATE per level, the short lock); only when stock
+    went short since planning, the partial path that locks each row and takes what is free."""
+    try:
+        return stock.reserve(requests=requests, owner=owner)
+    except InsufficientStock:
+        return stock.reserve(requests=requests, partial=True, owner=owner)
 
 
 def open_needs_from(lines: dict[int, OrderLine]) -> list[Need]:
