@@ -4,13 +4,14 @@ from django.db import connection
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from inventory.api import router as inventory_router
 from oms.apikeys import api_auth
-from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound
+from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, NotPermitted
 from oms.middleware import problem_response
 from oms.models import Province
+from orders.api import router as orders_router
 
 api = NinjaAPI(
     title="OMS API",
@@ -30,6 +31,19 @@ def validation_error(request: HttpRequest, exc: ValidationError):
     return problem_response(
         InvalidInput(_("The request body or parameters are not valid."), errors=exc.errors), request
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    """Ninja's own refusals as problems: a body that is not JSON (400), a failed CSRF check (403)."""
+    if exc.status_code == 400:
+        error = InvalidInput(_("The request body is not valid JSON."), code="malformed_json")
+    elif exc.status_code == 403:
+        error = NotPermitted(_("The security check (CSRF) failed; reload the page."), code="csrf_failed")
+    else:
+        error = DomainError(str(exc), code="http_error")
+    error.status = exc.status_code
+    return problem_response(error, request)
 
 
 @api.exception_handler(Http404)
@@ -88,3 +102,4 @@ def province_detail(request: HttpRequest, code: int):
 
 
 api.add_router("/", inventory_router)
+api.add_router("/", orders_router)

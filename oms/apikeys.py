@@ -22,6 +22,9 @@ SCOPES = {
     "reference:read": "Provinces and other reference data",
     "inventory:read": "Products, stock levels and movements",
     "inventory:write": "Stock adjustments",
+    "orders:read": "Orders, their lines, allocations and timeline",
+    "orders:write": "Create and cancel orders, hold stock for carts",
+    "orders:approve": "Approve orders held for approval (on behalf of the key's creator)",
 }
 KEY_PREFIX = "oms"
 

@@ -92,6 +92,7 @@ SECTIONS: tuple[Section, ...] = (
 ADMIN_LINKS: tuple[Section, ...] = (
     Section("users", _("Users and roles"), "users", "users", "oms.manage_users"),
     Section("audit", _("Audit log"), "audit_log", "history", "oms.view_auditlog"),
+    Section("api_keys", _("API keys"), "api_keys", "shield", "oms.manage_api_keys"),
 )
 
 BY_KEY = {section.key: section for section in SECTIONS + ADMIN_LINKS}

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from oms import views
+from oms import panel_apikeys, views
 from oms.api import api
 
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("users/", views.user_list, name="users"),
     path("users/<int:pk>/roles/", views.user_roles, name="user_roles"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("api-keys/", panel_apikeys.api_key_list, name="api_keys"),
+    path("api-keys/create/", panel_apikeys.api_key_create, name="api_key_create"),
+    path("api-keys/<int:pk>/revoke/", panel_apikeys.api_key_revoke, name="api_key_revoke"),
     path("healthz", views.healthz, name="healthz"),
     path("orders/", include("orders.urls")),
     path("inventory/", include("inventory.urls")),

@@ -63,6 +63,19 @@ def test_create_api_key_command_prints_the_key(capsys):
     assert verify(plaintext).scopes == ["inventory:read", "inventory:write"]
 
 
+def test_create_api_key_command_takes_a_comma_separated_scope_list(capsys):
+    call_command("create_api_key", "Web shop", "--scopes", "orders:write,orders:read")
+    plaintext = capsys.readouterr().out.strip().splitlines()[-1]
+    assert verify(plaintext).scopes == ["orders:read", "orders:write"]
+
+
+def test_create_api_key_command_refuses_an_unknown_scope():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("create_api_key", "X", "--scopes", "orders:write,everything")
+
+
 # --- Idempotency-Key: the middleware in front of a throwaway create operation under /api/.
 
 

@@ -11,9 +11,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name", help="who uses it, e.g. 'Logo ERP'")
-        parser.add_argument("--scope", action="append", required=True, dest="scopes", choices=sorted(SCOPES))
+        parser.add_argument(
+            "--scopes",
+            "--scope",
+            action="append",
+            required=True,
+            dest="scopes",
+            help="comma-separated, or the option repeated: --scopes orders:write,orders:read",
+        )
 
     def handle(self, *args, name: str, scopes: list[str], **options):
+        scopes = [s.strip() for item in scopes for s in item.split(",") if s.strip()]
         try:
             key, plaintext = create_api_key(name=name, scopes=scopes)
         except DomainError as error:
