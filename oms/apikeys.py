@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from ninja.security import HttpBearer, SessionAuth
 
 from oms import audit
@@ -19,12 +20,12 @@ from oms.models import ApiKey
 
 # Every scope an integration can be given; apps add theirs when their API lands.
 SCOPES = {
-    "reference:read": "Provinces and other reference data",
-    "inventory:read": "Products, stock levels and movements",
-    "inventory:write": "Stock adjustments",
-    "orders:read": "Orders, their lines, allocations and timeline",
-    "orders:write": "Create and cancel orders, hold stock for carts",
-    "orders:approve": "Approve orders held for approval (on behalf of the key's creator)",
+    "reference:read": _lazy("Provinces and other reference data"),
+    "inventory:read": _lazy("Products, stock levels and movements"),
+    "inventory:write": _lazy("Stock adjustments"),
+    "orders:read": _lazy("Orders, their lines, allocations and timeline"),
+    "orders:write": _lazy("Create and cancel orders, hold stock for carts"),
+    "orders:approve": _lazy("Approve orders held for approval (on behalf of the key's creator)"),
 }
 KEY_PREFIX = "oms"
 
