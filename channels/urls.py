@@ -6,4 +6,6 @@ app_name = "channels"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("new/", views.channel_create, name="create"),
+    path("<int:pk>/edit/", views.channel_edit, name="edit"),
 ]

@@ -7,4 +7,4 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self) -> None:
-        from orders import events, subscribers  # noqa: F401 - event labels, stock-arrival hook
+        from orders import dashboard, events, subscribers  # noqa: F401 - figures, event labels, stock hook

@@ -186,6 +186,25 @@ def refresh_segment(customer_id: int) -> None:
 
 
 @transaction.atomic
+def set_vip(customer: Customer, *, vip: bool, user) -> Customer:
+    """Mark or unmark a customer as VIP by hand; the segment follows, the change is on the timeline."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.is_vip != vip:
+        customer.is_vip = vip
+        customer.save(update_fields=["is_vip", "updated_at"])
+        refresh_segment(customer.pk)
+        emit(
+            "customer.vip_changed",
+            subject=customer,
+            actor=user,
+            message=_("Marked as VIP") if vip else _("VIP mark removed"),
+            data={"vip": vip},
+        )
+    customer.refresh_from_db()
+    return customer
+
+
+@transaction.atomic
 def merge_customers(*, keep: Customer | int, merge: Customer | int, user=None) -> Customer:
     """Fold ``merge`` into ``keep``: orders, addresses and history move over; ``merge`` stays as a
     pointer (``merged_into``) so links to it still lead somewhere."""

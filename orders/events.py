@@ -31,5 +31,6 @@ EVENT_LABELS.update(
         "order.queue_resolved": _("Queue item resolved"),
         "order.note_added": _("Note added"),
         "customer.merged": _("Customers merged"),
+        "customer.vip_changed": _("VIP mark changed"),
     }
 )

@@ -1,3 +1,7 @@
 """URLs of the allocation area (see orders/urls.py)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from orders.panel import allocation
+
+urlpatterns: list = [path("allocation/dry-run/", allocation.dry_run, name="dry_run")]
