@@ -20,7 +20,7 @@ from inventory.models import Variant
 from oms.address import find_province
 from oms.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from oms.events import emit
-from oms.money import CURRENCIES, Money, round_money, tax_included, to_decimal
+from oms.money import CURRENCIES, round_money, to_decimal
 from oms.sequences import next_number_unlocked
 from oms.states import check_transition
 from orders import allocation, customers, risk
@@ -38,6 +38,7 @@ from orders.models import (
     QueueItem,
     SpecialKind,
 )
+from orders.pricing import TotalsLine, order_totals
 
 S = OrderStatus
 NUMBER_SERIES = "SIP"  # sipariş: SIP-2026-000042
@@ -47,7 +48,6 @@ SPECIAL_PREFIX = {
     SpecialKind.VIP: "VIP",
     SpecialKind.COUPON: "KUP",
 }
-SHIPPING_TAX_RATE = 20  # KDV on the shipping fee
 MAX_LINES = 200
 
 
@@ -362,14 +362,6 @@ def create_order(data: OrderData, *, source: str = OrderSource.API, user=None) -
     return order, True
 
 
-def _spread(discount: Decimal, lines: list[_CleanLine], currency: str) -> list[Decimal]:
-    """An order discount shared over the lines by value (kuruş exact), so each line's KDV is right."""
-    if not discount:
-        return [Decimal(0)] * len(lines)
-    weights = [line.unit_price * line.quantity - line.discount for line in lines]
-    return [m.amount for m in Money(discount, currency).allocate(weights)]
-
-
 def _write(
     data,
     channel,
@@ -389,31 +381,32 @@ def _write(
     customer, _created = customers.match_or_create(cust)
     now = timezone.now()
     number = next_number_unlocked(NUMBER_SERIES, width=6)
-    shares = _spread(order_discount, lines, currency)
-    rows, subtotal, discount_total, tax_total = [], Decimal(0), Decimal(0), Decimal(0)
-    for line, share in zip(lines, shares, strict=True):
-        gross = line.unit_price * line.quantity
-        discount = line.discount + share
-        total = round_money(gross - discount)
-        tax = tax_included(total, line.variant.product.tax_rate)
-        rows.append(
-            OrderLine(
-                variant=line.variant,
-                sku=line.variant.sku,
-                name=_line_name(line.variant),
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                list_price=line.list_price,
-                discount=round_money(discount),
-                tax_rate=line.variant.product.tax_rate,
-                tax_amount=tax,
-                total=total,
-            )
+    totals = order_totals(
+        [
+            TotalsLine(line.unit_price, line.quantity, line.discount, line.variant.product.tax_rate)
+            for line in lines
+        ],
+        discount=order_discount,
+        shipping_fee=shipping_fee,
+        currency=currency,
+    )
+    rows = [
+        OrderLine(
+            variant=line.variant,
+            sku=line.variant.sku,
+            name=_line_name(line.variant),
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            list_price=line.list_price,
+            discount=discount,
+            tax_rate=line.variant.product.tax_rate,
+            tax_amount=tax,
+            total=total,
         )
-        subtotal += gross
-        discount_total += discount
-        tax_total += tax
-    tax_total += tax_included(shipping_fee, SHIPPING_TAX_RATE)
+        for line, discount, tax, total in zip(
+            lines, totals.line_discounts, totals.line_taxes, totals.line_totals, strict=True
+        )
+    ]
     is_first = customer.orders_count == 0
     is_vip = customer.is_vip or customer.segment == "vip"
     order = Order(
@@ -436,11 +429,11 @@ def _write(
         ship_postal_code=ship.postal_code[:10],
         ship_country=ship.country,
         currency=currency,
-        subtotal=round_money(subtotal),
-        discount_total=round_money(discount_total),
+        subtotal=totals.subtotal,
+        discount_total=totals.discount_total,
         shipping_fee=shipping_fee,
-        tax_total=round_money(tax_total),
-        grand_total=round_money(subtotal - discount_total + shipping_fee),
+        tax_total=totals.tax_total,
+        grand_total=totals.grand_total,
         payment_method=data.payment_method,
         installments=installments,
         notes=(data.notes or "").strip(),
