@@ -7,7 +7,6 @@ from oms.events import EVENT_LABELS
 EVENT_LABELS.update(
     {
         "order.created": _("Order received"),
-        "order.duplicate": _("Same channel order received again"),
         "order.held": _("Put on hold"),
         "order.confirmed": _("Confirmed"),
         "order.approved": _("Approved"),

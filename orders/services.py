@@ -585,7 +585,7 @@ def hold(
 def confirm(order: Order | int, *, user=None, hold_ids=None, at_intake: bool = False) -> Order:
     """Confirm (leaving hold if it was held) and allocate stock at once."""
     order = _lock(order)
-    if order.status == S.ON_HOLD and order.hold_reason == "approval" and not order.approved_at:
+    if order.needs_approval and not order.approved_at:  # also when it was held for risk first
         raise NotPermitted(_("This order needs an approval first."), code="approval_required")
     _move(order, S.CONFIRMED, user=user, event="order.confirmed")
     if order.hold_reason:

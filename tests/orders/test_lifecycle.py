@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from inventory.models import Reservation, StockLevel
-from oms.errors import IllegalTransition
+from oms.errors import IllegalTransition, NotPermitted
 from orders import services
 from orders.errors import OrderInvalid, OutOfStock, SelfApproval
 from orders.models import ApprovalRule, Order, OrderEvent, QueueItem
@@ -154,3 +154,17 @@ def test_allocation_prefers_one_warehouse_nearest(channel):
     nearer = place(channel, [(a, 1), (b, 1)])
     assert nearer.warehouse_codes == "ANK"
     assert "0 km" in nearer.decisions.get().summary
+
+
+def test_an_order_held_for_risk_that_also_needs_approval_cannot_skip_it(channel, ankara, user_factory):
+    ApprovalRule.objects.create(name="Big", min_total=Decimal("1000"))
+    variant, _wh = stocked(10, warehouse=ankara, variant=make_variant(list_price=Decimal("30000")))
+    order = place(
+        channel, [(variant, 2)], payment_method="cash_on_delivery", user=user_factory(role="operator")
+    )
+    assert (order.status, order.hold_reason, order.needs_approval) == ("on_hold", "risk", True)
+    with pytest.raises(NotPermitted):
+        services.confirm(order, user=user_factory(role="operator"))
+    services.approve(order, user=user_factory(role="operator"))
+    order.refresh_from_db()
+    assert order.status == "allocated"
