@@ -114,7 +114,7 @@ def plan(
         _candidate(w, distance[w.pk], full_lines(w.pk), len(needs), chosen, active) for w in warehouses
     ]
     if needs:
-        result.summary = _summary(result, warehouses, distance)
+        result.summary = plan_summary(result.as_json())
     return result
 
 
@@ -185,24 +185,7 @@ def _partial(needs, active, available, nearness) -> Plan:
 
 
 def _candidate(w: Warehouse, km: float | None, full: int, total: int, chosen: set[int], active) -> dict:
-    if not w.is_active:
-        reason = _("%(name)s: inactive, not considered") % {"name": w.name}
-    elif w not in active:
-        reason = _("%(name)s: excluded") % {"name": w.name}
-    elif full == total:
-        reason = ngettext(
-            "%(name)s: has the line, %(km)s",
-            "%(name)s: has all %(n)s lines, %(km)s",
-            total,
-        ) % {"name": w.name, "n": total, "km": _distance(km)}
-    else:
-        reason = _("%(name)s: has %(full)s of %(n)s lines, %(km)s") % {
-            "name": w.name,
-            "full": full,
-            "n": total,
-            "km": _distance(km),
-        }
-    return {
+    candidate = {
         "warehouse": w.pk,
         "code": w.code,
         "name": w.name,
@@ -211,8 +194,30 @@ def _candidate(w: Warehouse, km: float | None, full: int, total: int, chosen: se
         "lines_full": full,
         "lines_total": total,
         "active": w.is_active,
+        "excluded": w.is_active and w not in active,
         "chosen": w.pk in chosen,
-        "reason": reason,
+    }
+    candidate["reason"] = candidate_reason(candidate)
+    return candidate
+
+
+def candidate_reason(c: dict) -> str:
+    """Why a warehouse was (not) chosen, in the reader's language, from the stored candidate."""
+    if not c["active"]:
+        return _("%(name)s: inactive, not considered") % {"name": c["name"]}
+    if c.get("excluded"):
+        return _("%(name)s: excluded") % {"name": c["name"]}
+    if c["lines_full"] == c["lines_total"]:
+        return ngettext(
+            "%(name)s: has the line, %(km)s",
+            "%(name)s: has all %(n)s lines, %(km)s",
+            c["lines_total"],
+        ) % {"name": c["name"], "n": c["lines_total"], "km": _distance(c["distance_km"])}
+    return _("%(name)s: has %(full)s of %(n)s lines, %(km)s") % {
+        "name": c["name"],
+        "full": c["lines_full"],
+        "n": c["lines_total"],
+        "km": _distance(c["distance_km"]),
     }
 
 
@@ -220,31 +225,44 @@ def _distance(km: float | None) -> str:
     return _("distance unknown") if km is None else _("%(km)s km") % {"km": int(km)}
 
 
-def _summary(result: Plan, warehouses, distance) -> str:
-    names = {w.pk: w.name for w in warehouses}
-    used = result.warehouse_ids
-    chosen = [c for c in result.candidates if c["chosen"]]
-    if len(used) == 1 and result.complete:
-        return chosen[0]["reason"]
-    parts = []
-    for w in used:
-        lines = len({k for k, wid, _q in result.assignments if wid == w})
-        parts.append(
-            ngettext("%(name)s (%(n)s line)", "%(name)s (%(n)s lines)", lines)
-            % {"name": names[w], "n": lines}
-        )
+def decision_summary(plan: dict) -> str:
+    """A stored decision in the reader's language: the plan, cart holds used, stock that went."""
+    text = plan_summary(plan)
+    if plan.get("from_holds"):
+        text = _("%(n)s unit(s) from cart holds; %(rest)s") % {"n": plan["from_holds"], "rest": text}
+    if plan.get("raced"):
+        text += " " + _("(stock went meanwhile; the rest is backordered)")
+    return text
+
+
+def plan_summary(plan: dict) -> str:
+    """One sentence for a stored plan (decision rows keep the plan, so any language can read it)."""
+    candidates = {c["warehouse"]: c for c in plan.get("candidates", [])}
+    assignments = plan.get("assignments", [])
+    used = sorted({a["warehouse"] for a in assignments})
+    short_units = sum(s["quantity"] for s in plan.get("short", []))
+    if not assignments and not short_units:
+        return _("Nothing to allocate.")
+    if len(used) == 1 and not short_units:
+        return candidate_reason(candidates[used[0]])
     text = ""
     if len(used) > 1:
-        total_km = sum(distance[w] or 0 for w in used)
+        parts = []
+        for w in used:
+            lines = len({a["line"] for a in assignments if a["warehouse"] == w})
+            parts.append(
+                ngettext("%(name)s (%(n)s line)", "%(name)s (%(n)s lines)", lines)
+                % {"name": candidates[w]["name"], "n": lines}
+            )
+        total_km = sum(candidates[w]["distance_km"] or 0 for w in used)
         text = ngettext(
             "Split into %(n)s shipment: %(parts)s, %(km)s km in total",
             "Split into %(n)s shipments: %(parts)s, %(km)s km in total",
             len(used),
         ) % {"n": len(used), "parts": ", ".join(parts), "km": int(total_km)}
     elif used:
-        text = chosen[0]["reason"]
-    if result.short:
-        short_units = sum(result.short.values())
+        text = candidate_reason(candidates[used[0]])
+    if short_units:
         backorder = ngettext(
             "%(n)s unit backordered (no warehouse has it)",
             "%(n)s units backordered (no warehouse has them)",
@@ -320,17 +338,15 @@ def allocate(
         _promise(short_lines)
     else:
         OrderLine.objects.filter(pk__in=list(lines)).update(promise_date=None)
-    summary = result.summary
-    if from_holds:
-        summary = _("%(n)s unit(s) from cart holds; %(rest)s") % {"n": from_holds, "rest": summary}
-    if reserved and reserved.shortfalls and result.complete:
-        summary += " " + _("(stock went meanwhile; the rest is backordered)")
+    stored = result.as_json()
+    stored["from_holds"] = from_holds
+    stored["raced"] = bool(reserved and reserved.shortfalls and result.complete)
     decision = AllocationDecision.objects.create(
         order=order,
         kind=kind,
         complete=not short_lines,
-        summary=summary[:255],
-        plan=result.as_json(),
+        summary=decision_summary(stored)[:255],
+        plan=stored,
         actor=user if getattr(user, "pk", None) else None,
     )
     refresh_allocation_fields(order, lines.values())

@@ -12,7 +12,9 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from oms.money import format_money
 from orders.models import ApprovalRule, Customer, Order, PaymentMethod
 
 # Points per rule; tuned so that one strong signal alone does not hold an order at the default
@@ -48,42 +50,65 @@ class RiskInput:
     customer: Customer | None
 
 
+# How each reason reads; rendered when shown, so a Turkish and an English reader see their own.
+REASON_TEXT = {
+    "very_high_value": gettext_lazy("Order value %(v)s is very high."),
+    "high_value": gettext_lazy("Order value %(v)s is high."),
+    "first_order_cod": gettext_lazy("First order, paid cash on delivery."),
+    "country_mismatch": gettext_lazy("Billing country %(b)s differs from shipping country %(s)s."),
+    "address_mismatch": gettext_lazy("Billing city %(b)s differs from shipping city %(s)s."),
+    "velocity": gettext_lazy("%(n)s orders from this %(what)s in 24 hours."),
+    "problem_history": gettext_lazy("Earlier problem orders: %(p)s, failed deliveries: %(f)s."),
+}
+VELOCITY_WHAT = {
+    "phone": gettext_lazy("phone"),
+    "email": gettext_lazy("e-mail"),
+    "ip": gettext_lazy("IP address"),
+}
+
+
+def reason_text(reason: dict) -> str:
+    """A stored risk reason in the reader's language (older rows: their stored message)."""
+    params = dict(reason.get("params") or {})
+    template = REASON_TEXT.get(reason.get("code", ""))
+    if template is None or not isinstance(params, dict):
+        return reason.get("message", "")
+    if "v" in params:
+        params["v"] = format_money(Decimal(params["v"]), "TRY")
+    if "what" in params:
+        params["what"] = VELOCITY_WHAT.get(params["what"], params["what"])
+    try:
+        return str(template) % params
+    except (KeyError, TypeError, ValueError):
+        return reason.get("message", "")
+
+
 def score(data: RiskInput, *, exclude_order_id: int | None = None) -> tuple[int, list[dict]]:
-    """The score (0..100) and its reasons ``[{code, points, message}]``."""
+    """The score (0..100) and its reasons ``[{code, points, params, message}]``."""
     reasons: list[dict] = []
 
-    def add(code: str, message: str) -> None:
-        reasons.append({"code": code, "points": POINTS[code], "message": message})
+    def add(code: str, **params) -> None:
+        reason = {"code": code, "points": POINTS[code], "params": params}
+        reason["message"] = reason_text(reason)  # for readers of the raw JSON (API, exports)
+        reasons.append(reason)
 
     total_try = data.total if data.currency == "TRY" else None
     if total_try is not None and total_try >= VERY_HIGH_VALUE:
-        add("very_high_value", _("Order value %(v)s TRY is very high.") % {"v": total_try})
+        add("very_high_value", v=str(total_try))
     elif total_try is not None and total_try >= HIGH_VALUE:
-        add("high_value", _("Order value %(v)s TRY is high.") % {"v": total_try})
+        add("high_value", v=str(total_try))
     if data.is_first_order and data.payment_method == PaymentMethod.CASH_ON_DELIVERY:
-        add("first_order_cod", _("First order, paid cash on delivery."))
+        add("first_order_cod")
     if data.bill_country and data.ship_country and data.bill_country != data.ship_country:
-        add(
-            "country_mismatch",
-            _("Billing country %(b)s differs from shipping country %(s)s.")
-            % {"b": data.bill_country, "s": data.ship_country},
-        )
+        add("country_mismatch", b=data.bill_country, s=data.ship_country)
     elif data.bill_city and data.ship_city and _fold(data.bill_city) != _fold(data.ship_city):
-        add(
-            "address_mismatch",
-            _("Billing city %(b)s differs from shipping city %(s)s.")
-            % {"b": data.bill_city, "s": data.ship_city},
-        )
+        add("address_mismatch", b=data.bill_city, s=data.ship_city)
     velocity = _velocity(data, exclude_order_id)
     if velocity:
-        add("velocity", velocity)
+        add("velocity", **velocity)
     customer = data.customer
     if customer is not None and (customer.problem_orders or customer.failed_deliveries):
-        add(
-            "problem_history",
-            _("Earlier problem orders: %(p)s, failed deliveries: %(f)s.")
-            % {"p": customer.problem_orders, "f": customer.failed_deliveries},
-        )
+        add("problem_history", p=customer.problem_orders, f=customer.failed_deliveries)
     return min(100, sum(r["points"] for r in reasons)), reasons
 
 
@@ -93,26 +118,24 @@ def _fold(text: str) -> str:
     return turkish_casefold(text)
 
 
-def _velocity(data: RiskInput, exclude_order_id: int | None) -> str:
-    """A reason when one phone, e-mail or IP placed too many orders lately (one indexed query each)."""
+def _velocity(data: RiskInput, exclude_order_id: int | None) -> dict:
+    """Params of a reason when one phone, e-mail or IP placed too many orders lately (one indexed
+    query each), else an empty dict."""
     since = timezone.now() - VELOCITY_WINDOW
     recent = Order.objects.filter(created_at__gte=since)
     if exclude_order_id:
         recent = recent.exclude(pk=exclude_order_id)
-    for field, value, label in (
-        ("customer_phone", data.phone, _("phone")),
-        ("customer_email", data.email, _("e-mail")),
-        ("ip_address", data.ip_address, _("IP address")),
+    for field, value, what in (
+        ("customer_phone", data.phone, "phone"),
+        ("customer_email", data.email, "email"),
+        ("ip_address", data.ip_address, "ip"),
     ):
         if not value:
             continue
         count = recent.filter(**{field: value})[: VELOCITY_LIMIT + 1].count()
         if count >= VELOCITY_LIMIT:
-            return _("%(n)s orders from this %(what)s in 24 hours.") % {
-                "n": count + 1,
-                "what": label,
-            }
-    return ""
+            return {"n": count + 1, "what": what}
+    return {}
 
 
 def approval_reasons(*, channel_id: int, total: Decimal, currency: str, category_ids: set[int]) -> list[dict]:

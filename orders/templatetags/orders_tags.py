@@ -116,3 +116,40 @@ def order_flags(order: Order, with_customer: bool = True) -> SafeString:
 @register.filter
 def customer_flag_label(code: str) -> str:
     return str(CUSTOMER_FLAGS.get(code, code))
+
+
+@register.filter
+def decision_text(decision) -> str:
+    """An allocation decision in the reader's language, rebuilt from its stored plan."""
+    from orders.allocation import decision_summary
+
+    plan = getattr(decision, "plan", None) or {}
+    try:
+        return decision_summary(plan) if plan.get("candidates") is not None else decision.summary
+    except (KeyError, TypeError):
+        return decision.summary
+
+
+@register.filter
+def candidate_text(candidate: dict) -> str:
+    from orders.allocation import candidate_reason
+
+    try:
+        return candidate_reason(candidate)
+    except (KeyError, TypeError):
+        return candidate.get("reason", "")
+
+
+@register.filter
+def risk_text(reason: dict) -> str:
+    from orders.risk import reason_text
+
+    return reason_text(reason)
+
+
+@register.filter
+def tax_percent(rate) -> str:
+    """KDV rate as Turkish writes it (%20) or English (20%)."""
+    from django.utils.translation import get_language
+
+    return f"%{rate}" if (get_language() or "tr").startswith("tr") else f"{rate}%"

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from orders import importing
 from orders.models import Customer, Order, OrderLine
@@ -29,6 +30,13 @@ THREE_ORDERS = "\n".join(
         "web;W-3;ali@example.com;;Ali;Kaya;Bağdat Cad. 9;;Kadıköy;İstanbul;34710;TR;card;GONE-1;1;;;",
     ]
 )
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the service speaks the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

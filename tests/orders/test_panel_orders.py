@@ -458,7 +458,7 @@ def test_detail_shows_everything(clerk_client, web, ankara, istanbul, user_facto
         "Çankaya",
         shirt.sku,
         socks.sku,
-        "%20",  # KDV rate
+        "20%",  # KDV rate, as English writes it
         "Credit / debit card",
         "Awaiting payment",
         "Big basket",  # approval reason
