@@ -41,7 +41,7 @@ test: export STATIC_MANIFEST := 0
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
 
-.PHONY: help install demo test bench bench-reserve lint fmt messages clean distclean FORCE
+.PHONY: help install demo test bench bench-reserve bench-stock bench-orders bench-intake lint fmt messages clean distclean FORCE
 
 help: ## Show this help
 	@echo "OMS make targets:"
@@ -107,6 +107,24 @@ bench-stock: install ## Stock level list with 100,000 variants x 3 warehouses: s
 	@DATABASE_URL=$(BENCH_STOCK_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
 	DATABASE_URL=$(BENCH_STOCK_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
 		$(VPY) -W ignore bench/stock_list.py
+
+# Its own database: the demo shop plus a million bulk-loaded orders, built once and kept between runs.
+BENCH_ORDERS_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_orders)
+
+bench-orders: install ## Order list and order page with 1,000,000 orders: server time per filter
+	@DATABASE_URL=$(BENCH_ORDERS_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
+	DATABASE_URL=$(BENCH_ORDERS_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/order_pages.py
+
+# A database created afresh on every run (dropped first); gunicorn on BENCH_PORT.
+BENCH_INTAKE_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_intake)
+BENCH_PORT ?= 8101
+
+bench-intake: install ## POST /api/v1/orders: 16 clients for 30 s against gunicorn (2 workers)
+	@DATABASE_URL=$(BENCH_INTAKE_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
+	DATABASE_URL=$(BENCH_INTAKE_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/api_order_intake.py --port $(BENCH_PORT)
+	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
 
 lint: install ## ruff check + ruff format --check
 	$(VENV)/bin/ruff check .

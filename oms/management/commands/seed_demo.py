@@ -18,24 +18,45 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scale", type=float, default=1.0, help="shrink the catalogue and stock history (tests use 0.05)"
         )
+        parser.add_argument(
+            "--orders",
+            type=int,
+            default=0,
+            help="also bulk-load this many historic orders (COPY on PostgreSQL; e.g. 1000000 for benchmarks)",
+        )
+        parser.add_argument(
+            "--orders-days", type=int, default=365, help="the bulk orders are spread over this many days"
+        )
 
-    def handle(self, *args, seed: int, if_empty: bool, scale: float, **options):
+    def handle(
+        self, *args, seed: int, if_empty: bool, scale: float, orders: int, orders_days: int, **options
+    ):
+        from channels.demo import seed_channels
         from inventory.demo import seed_inventory
         from inventory.demo_activity import seed_activity
         from inventory.models import Warehouse
         from oms.models import User
+        from orders.demo import seed_orders
+        from orders.models import Order
 
-        if if_empty and User.objects.exists():
+        rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
+        if User.objects.exists() and (if_empty or orders):
+            if orders:  # the shop is there: only add the bulk orders
+                self._bulk_orders(rng, orders, orders_days)
+                return
             self.stdout.write("Demo data already present; nothing to do.")
             return
-        rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not secrets
-        inventory = activity = None
+        inventory = activity = sales = None
         with transaction.atomic(), audit.acting_as(label="seed_demo"):
             users = seed_users(rng)
             # Warehouse codes and SKUs are fixed: an inventory that is already there stays as it is.
             if not Warehouse.objects.exists():
                 inventory = seed_inventory(rng, admin=users[0], scale=scale)
                 activity = seed_activity(rng, admin=users[0])
+            # Channels are kept by code; orders only come with a fresh shop (their SKUs are its SKUs).
+            channels = seed_channels(rng)
+            if inventory and not Order.objects.exists():
+                sales = seed_orders(rng, users=users, channels=channels, scale=scale)
         parts = [f"{len(users)} users"]
         if inventory:
             parts += [
@@ -50,6 +71,27 @@ class Command(BaseCommand):
             ]
         else:
             parts.append("inventory already present, left as it was")
+        if sales:
+            parts += [
+                f"{sales['channels']} sales channels",
+                f"{sales['customers']} customers",
+                f"{sales['orders']} orders ({sales['service_orders']} through the order services)",
+            ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo shop ready: {', '.join(parts)} (password: {DEMO_PASSWORD}).")
+        )
+        if orders:
+            self._bulk_orders(rng, orders, orders_days)
+
+    def _bulk_orders(self, rng: random.Random, count: int, days: int) -> None:
+        """``--orders N``: N historic orders and a customer per four of them, in bulk (orders.bulk)."""
+        from orders.bulk import analyze, load_shop_history
+
+        stats = load_shop_history(rng, count=count, days=days, progress=self.stdout.write)
+        analyze()
+        rows = f"{stats.lines:,} lines, {stats.events:,} timeline rows, {stats.customers:,} new customers"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bulk-loaded {stats.orders:,} orders ({rows}) in {stats.seconds:.0f} s; tables analysed."
+            )
         )
