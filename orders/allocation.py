@@ -349,7 +349,7 @@ def allocate(
         plan=stored,
         actor=user if getattr(user, "pk", None) else None,
     )
-    refresh_allocation_fields(order, lines.values())
+    refresh_allocation_fields(order, lines.values(), summary=decision.summary)
     return decision
 
 
@@ -440,13 +440,16 @@ def _promise(lines: list[OrderLine]) -> None:
     OrderLine.objects.bulk_update(lines, ["promise_date"])
 
 
-def refresh_allocation_fields(order: Order, lines=None) -> None:
+def refresh_allocation_fields(order: Order, lines=None, *, summary: str | None = None) -> None:
     """Denormalised list columns: warehouse codes, the latest summary, the latest promise date."""
     lines = list(lines if lines is not None else order.lines.all())
-    codes = sorted(set(OrderAllocation.objects.filter(order=order).values_list("warehouse__code", flat=True)))
+    codes = sorted(
+        set(OrderAllocation.objects.filter(order=order).order_by().values_list("warehouse__code", flat=True))
+    )
     order.warehouse_codes = ",".join(codes)[:64]
-    latest = order.decisions.order_by("-created_at", "-id").values_list("summary", flat=True).first()
-    order.allocation_summary = (latest or "")[:255]
+    if summary is None:
+        summary = order.decisions.order_by("-created_at", "-id").values_list("summary", flat=True).first()
+    order.allocation_summary = (summary or "")[:255]
     promised = [line.promise_date for line in lines if line.quantity_backordered and line.promise_date]
     order.promise_date = max(promised) if promised else None
     order.save(update_fields=["warehouse_codes", "allocation_summary", "promise_date", "updated_at"])
@@ -488,6 +491,7 @@ def promise_dates_for(variant_ids: set[int]) -> dict[int, date]:
 def backordered_variant_ids() -> set[int]:
     return set(
         OrderLine.objects.filter(quantity_backordered__gt=0, order__status="backordered")
+        .order_by()
         .values_list("variant_id", flat=True)
         .distinct()
     )

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,9 +122,12 @@ def _complete(customer: Customer, data: CustomerData) -> None:
             customer.refresh_from_db()  # the e-mail/phone belongs to someone else: keep ours as it was
 
 
-def remember_address(customer: Customer, order: Order) -> None:
+def remember_address(customer: Customer, order: Order, *, new_customer: bool = False) -> None:
     """Keep the order's shipping address on the customer's address book (once per distinct address)."""
     if not order.ship_line:
+        return
+    if new_customer:  # an empty address book: no need to look
+        _add_address(customer, order, default=True)
         return
     exists = CustomerAddress.objects.filter(
         customer=customer,
@@ -134,6 +138,10 @@ def remember_address(customer: Customer, order: Order) -> None:
     if exists:
         return
     has_default = CustomerAddress.objects.filter(customer=customer, is_default_shipping=True).exists()
+    _add_address(customer, order, default=not has_default)
+
+
+def _add_address(customer: Customer, order: Order, *, default: bool) -> None:
     CustomerAddress.objects.create(
         customer=customer,
         full_name=order.ship_name[:120],
@@ -144,24 +152,29 @@ def remember_address(customer: Customer, order: Order) -> None:
         province=order.ship_province,
         postal_code=order.ship_postal_code[:5],
         country=order.ship_country,
-        is_default_shipping=not has_default,
-        is_default_billing=not has_default,
+        is_default_shipping=default,
+        is_default_billing=default,
     )
 
 
 def record_order(customer: Customer, order: Order) -> None:
-    """Count a new order in the customer's history (one UPDATE, safe under concurrency)."""
+    """Count a new order in the customer's history: one UPDATE, safe under concurrency (the
+    segment is worked out in the same statement from the new figures)."""
+    value = order.grand_total if order.currency == customer.currency else Decimal(0)
+    new_count = F("orders_count") + 1
+    new_value = F("lifetime_value") + value
     Customer.objects.filter(pk=customer.pk).update(
-        orders_count=F("orders_count") + 1,
-        lifetime_value=F("lifetime_value")
-        + (order.grand_total if order.currency == customer.currency else 0),
+        orders_count=new_count,
+        lifetime_value=new_value,
+        first_order_at=Coalesce(F("first_order_at"), Value(order.created_at)),
         last_order_at=order.created_at,
+        segment=Case(
+            When(Q(is_vip=True) | Q(lifetime_value__gte=VIP_LIFETIME_VALUE - value), then=Value(Segment.VIP)),
+            When(orders_count__gte=1, then=Value(Segment.REPEAT)),
+            default=Value(Segment.NEW),
+        ),
         updated_at=timezone.now(),
     )
-    Customer.objects.filter(pk=customer.pk, first_order_at__isnull=True).update(
-        first_order_at=order.created_at
-    )
-    refresh_segment(customer.pk)
 
 
 def forget_order(order: Order) -> None:

@@ -97,6 +97,7 @@ class Customer(models.Model):
         ]
         indexes = [
             models.Index(fields=["last_name", "first_name"], name="customer_name_idx"),
+            # Name-prefix search indexes (PostgreSQL only): migration 0002.
             models.Index(fields=["segment", "-created_at"], name="customer_segment_idx"),
         ]
 
@@ -364,6 +365,7 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["-created_at", "-id"], name="order_created_idx"),
+            models.Index(fields=["channel_order_id"], name="order_channel_order_id_idx"),
             models.Index(fields=["status", "-created_at", "-id"], name="order_status_idx"),
             models.Index(fields=["channel", "-created_at", "-id"], name="order_channel_idx"),
             models.Index(fields=["customer", "-created_at", "-id"], name="order_customer_idx"),

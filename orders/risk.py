@@ -10,6 +10,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -167,11 +169,31 @@ def approval_reasons(*, channel_id: int, total: Decimal, currency: str, category
     return reasons
 
 
-def _with_ancestors(category_ids: set[int]) -> set[int]:
-    """The categories and every category above them (a rule on "Electronics" covers "Phones")."""
+_parents_cache: dict = {"at": 0.0, "parents": {}}
+PARENTS_TTL = 60.0  # seconds; the category tree changes rarely, intake reads it for every order
+
+
+@receiver([post_save, post_delete], sender="inventory.Category", dispatch_uid="orders.risk.category_tree")
+def _forget_category_tree(**kwargs) -> None:
+    """This process sees a changed tree at once; other processes within PARENTS_TTL."""
+    _parents_cache["at"] = 0.0
+
+
+def _category_parents() -> dict[int, int | None]:
+    import time
+
     from inventory.models import Category
 
-    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    now = time.monotonic()
+    if now - _parents_cache["at"] > PARENTS_TTL:
+        _parents_cache["parents"] = dict(Category.objects.order_by().values_list("pk", "parent_id"))
+        _parents_cache["at"] = now
+    return _parents_cache["parents"]
+
+
+def _with_ancestors(category_ids: set[int]) -> set[int]:
+    """The categories and every category above them (a rule on "Electronics" covers "Phones")."""
+    parents = _category_parents()
     found: set[int] = set()
     for category_id in category_ids:
         current = category_id

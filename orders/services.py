@@ -487,7 +487,7 @@ def _write(
         row.order = order
     OrderLine.objects.bulk_create(rows)
     customers.record_order(customer, order)
-    customers.remember_address(customer, order)
+    customers.remember_address(customer, order, new_customer=_created)
     emit(
         "order.created",
         subject=order,
@@ -526,10 +526,10 @@ def _route_new(order: Order, *, user, hold_ids=None, at_intake: bool = False) ->
     channel = order.channel
     if order.risk_score >= channel.risk_threshold:
         reasons = "; ".join(r["message"] for r in order.risk_reasons)
-        hold(order, reason="risk", detail=reasons, user=user, queue=Queue.ON_HOLD)
+        _hold(order, reason="risk", detail=reasons, user=user, queue=Queue.ON_HOLD)
         return
     if order.needs_approval:
-        hold(
+        _hold(
             order,
             reason="approval",
             detail="; ".join(r["message"] for r in order.approval_reasons),
@@ -537,7 +537,7 @@ def _route_new(order: Order, *, user, hold_ids=None, at_intake: bool = False) ->
             queue=Queue.TO_APPROVE,
         )
         return
-    confirm(order, user=user, hold_ids=hold_ids, at_intake=at_intake)
+    _confirm(order, user=user, hold_ids=hold_ids, at_intake=at_intake)
 
 
 # --- Transitions ----------------------------------------------------------------------------------
@@ -573,7 +573,10 @@ def hold(
     order: Order | int, *, reason: str, detail: str = "", user=None, queue: str = Queue.ON_HOLD
 ) -> Order:
     """Stop an order for a person to look at it; it joins a work queue with the reason."""
-    order = _lock(order)
+    return _hold(_lock(order), reason=reason, detail=detail, user=user, queue=queue)
+
+
+def _hold(order: Order, *, reason: str, detail: str, user, queue: str) -> Order:
     order.hold_reason = reason[:32]
     order.save(update_fields=["hold_reason", "updated_at"])
     _move(order, S.ON_HOLD, user=user, event="order.held", message=detail or reason, data={"reason": reason})
@@ -584,7 +587,10 @@ def hold(
 @transaction.atomic
 def confirm(order: Order | int, *, user=None, hold_ids=None, at_intake: bool = False) -> Order:
     """Confirm (leaving hold if it was held) and allocate stock at once."""
-    order = _lock(order)
+    return _confirm(_lock(order), user=user, hold_ids=hold_ids, at_intake=at_intake)
+
+
+def _confirm(order: Order, *, user, hold_ids, at_intake: bool) -> Order:
     if order.needs_approval and not order.approved_at:  # also when it was held for risk first
         raise NotPermitted(_("This order needs an approval first."), code="approval_required")
     _move(order, S.CONFIRMED, user=user, event="order.confirmed")
@@ -594,7 +600,7 @@ def confirm(order: Order | int, *, user=None, hold_ids=None, at_intake: bool = F
         resolve_queue_items(
             order, queues=[Queue.ON_HOLD, Queue.TO_APPROVE], user=user, resolution=_("Confirmed")
         )
-    return allocate(order, user=user, hold_ids=hold_ids, at_intake=at_intake)
+    return _allocate(order, user=user, hold_ids=hold_ids, at_intake=at_intake, kind="auto")
 
 
 @transaction.atomic
@@ -602,13 +608,20 @@ def allocate(
     order: Order | int, *, user=None, hold_ids=None, at_intake: bool = False, kind: str = "auto"
 ) -> Order:
     """Reserve stock by the allocation rules: allocated, backordered, or (channel says reject) refused."""
-    order = _lock(order)
+    return _allocate(_lock(order), user=user, hold_ids=hold_ids, at_intake=at_intake, kind=kind)
+
+
+def _allocate(order: Order, *, user, hold_ids, at_intake: bool, kind: str) -> Order:
+    """``order`` is locked by the caller (or was inserted in this transaction)."""
     if order.status not in (S.CONFIRMED, S.BACKORDERED, S.ALLOCATED):
         check_transition(
             current=order.status, target=S.ALLOCATED, allowed=ALLOWED_TRANSITIONS, choices=OrderStatus
         )
     decision = allocation.allocate(order, kind=kind, user=user, hold_ids=hold_ids)
-    complete = not order.lines.filter(quantity_backordered__gt=0).exists()
+    if decision is not None:
+        complete = decision.complete
+    else:
+        complete = not order.lines.filter(quantity_backordered__gt=0).exists()
     if complete:
         if order.status != S.ALLOCATED:
             _move(
@@ -618,7 +631,8 @@ def allocate(
                 event="order.allocated",
                 message=decision.summary if decision else "",
             )
-        resolve_queue_items(order, queues=[Queue.BACKORDERED], user=user, resolution=_("Allocated"))
+        if not at_intake:  # a new order has no queue items yet
+            resolve_queue_items(order, queues=[Queue.BACKORDERED], user=user, resolution=_("Allocated"))
         return order
     if order.channel.shortage_policy == ShortagePolicy.REJECT:
         if at_intake:

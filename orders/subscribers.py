@@ -20,6 +20,7 @@ def on_stock_changed(sender, *, pairs, **kwargs) -> None:
     waiting = sorted(
         set(
             OrderLine.objects.filter(variant_id__in=variant_ids, quantity_backordered__gt=0)
+            .order_by()  # the default ordering joins orders and spoils DISTINCT
             .values_list("variant_id", flat=True)
             .distinct()
         )
