@@ -1352,7 +1352,7 @@ class _Seeder:
 
     def _order_line(self) -> str:
         self.order_line += 1
-        return f"order_line:{self.order_line}"
+        return f"demo-sale:{self.order_line}"  # never mistaken for a real order line
 
     def sales(self) -> None:
         """Shipped order lines: reserved, then consumed (sale movements)."""

@@ -92,6 +92,7 @@ def search_orders(queryset: QuerySet[Order], text: str) -> QuerySet[Order]:
 
 
 MAX_SEARCH_CUSTOMERS = 500
+SKU_ORDER_CAP = 10_000
 
 
 def _by_customers(queryset: QuerySet[Order], customers: QuerySet[Customer], snapshot: Q | None):
@@ -205,6 +206,12 @@ class OrderFilter(django_filters.FilterSet):
         # Variant ids first, so the line subquery is an index probe per order, not a join.
         variants = list(Variant.objects.filter(sku__in={sku, sku.upper()}).values_list("pk", flat=True))
         lines = OrderLine.objects.filter(variant_id__in=variants).order_by()
+        # A literal id list lets PostgreSQL fetch those orders and sort a few thousand rows; a
+        # subquery made it walk the whole list newest first (bench/RESULTS.md). A SKU on more
+        # orders than the cap is common enough that the walk finds a page quickly.
+        ids = list(lines.values_list("order_id", flat=True)[: SKU_ORDER_CAP + 1])
+        if len(ids) <= SKU_ORDER_CAP:
+            return queryset.filter(pk__in=sorted(set(ids)))
         return queryset.filter(pk__in=lines.values("order_id"))
 
     def filter_warehouse(self, queryset, name, value: Warehouse):

@@ -204,5 +204,5 @@ def test_stock_history(shop, admin_user):
 
     active = Reservation.objects.filter(status=ReservationStatus.ACTIVE)
     assert active.count() == shop["reservations"]
-    assert active.filter(reason=ReservationReason.ORDER_LINE, reference__startswith="order_line:").exists()
+    assert active.filter(reason=ReservationReason.ORDER_LINE, reference__startswith="demo-sale:").exists()
     assert active.filter(reason=ReservationReason.CART_HOLD, expires_at__isnull=False).exists()
