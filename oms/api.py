@@ -26,10 +26,26 @@ def domain_error(request: HttpRequest, exc: DomainError):
     return problem_response(exc, request)
 
 
+def _field_errors(errors: list[dict]) -> list[dict]:
+    """Schema errors in the shape business validation uses: ``{field, code, message}`` with the
+    field as a path (``lines[0].quantity``), plus pydantic's ``loc`` for clients that want it."""
+    out = []
+    for error in errors:
+        loc = [part for part in error.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        field = ""
+        for part in loc:
+            field += f"[{part}]" if isinstance(part, int) else (f".{part}" if field else str(part))
+        out.append(
+            {**error, "field": field, "code": error.get("type", "invalid"), "message": error.get("msg", "")}
+        )
+    return out
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError):
     return problem_response(
-        InvalidInput(_("The request body or parameters are not valid."), errors=exc.errors), request
+        InvalidInput(_("The request body or parameters are not valid."), errors=_field_errors(exc.errors)),
+        request,
     )
 
 

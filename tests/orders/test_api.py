@@ -270,7 +270,10 @@ def test_quantity_must_be_a_whole_number(client, channel, ankara, write_key, qua
     )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_input"
-    assert response.json()["errors"][0]["loc"][-3:] == ["lines", 0, "quantity"]
+    error = response.json()["errors"][0]
+    assert error["loc"][-3:] == ["lines", 0, "quantity"]
+    assert error["field"] == "lines[0].quantity"  # named like the business errors
+    assert error["code"]
     assert not Order.objects.exists()
 
 
