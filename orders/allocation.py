@@ -30,9 +30,13 @@ from inventory.models import (
     Warehouse,
 )
 from oms.address import province_distance_km
+from oms.reference_cache import ReferenceCache
 from orders.models import AllocationDecision, Order, OrderAllocation, OrderLine
 
-MAX_SPLIT = 4  # more shipments than this for one order is never the cheapest answer
+MAX_SPLIT = 4
+_warehouses = ReferenceCache(
+    lambda: list(Warehouse.objects.order_by("priority", "code")), models=["inventory.Warehouse"]
+)  # more shipments than this for one order is never the cheapest answer
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def plan(
     ``available`` maps (variant_id, warehouse_id) to free units (read from stock levels when not
     given); ``only`` forces one warehouse (re-allocation by hand).
     """
-    warehouses = list(Warehouse.objects.order_by("priority", "code"))
+    warehouses = _warehouses.get()
     needs = [n for n in needs if n.quantity > 0]
     if available is None:
         available = free_stock({n.variant_id for n in needs})
@@ -309,7 +313,11 @@ def allocate(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate() runs inside the caller's transaction")
-    lines = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+    fresh = order.__dict__.pop("fresh_lines", None)  # inserted by intake in this transaction
+    if fresh is not None:
+        lines = {line.pk: line for line in fresh}
+    else:
+        lines = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
     for line in lines.values():
         line.quantity_backordered = 0  # recomputed below from what is still missing
     needs = open_needs_from(lines)
@@ -336,7 +344,7 @@ def allocate(
     short_lines = [line for line in lines.values() if line.quantity_backordered]
     if short_lines:
         _promise(short_lines)
-    else:
+    elif fresh is None:
         OrderLine.objects.filter(pk__in=list(lines)).update(promise_date=None)
     stored = result.as_json()
     stored["from_holds"] = from_holds
@@ -349,7 +357,11 @@ def allocate(
         plan=stored,
         actor=user if getattr(user, "pk", None) else None,
     )
-    refresh_allocation_fields(order, lines.values(), summary=decision.summary)
+    codes = None
+    if fresh is not None:  # no earlier allocations: the warehouses are the ones just used
+        by_id = {c["warehouse"]: c["code"] for c in result.candidates}
+        codes = sorted({by_id[r.warehouse_id] for r in made if r.warehouse_id in by_id})
+    refresh_allocation_fields(order, lines.values(), summary=decision.summary, codes=codes)
     return decision
 
 
@@ -440,12 +452,19 @@ def _promise(lines: list[OrderLine]) -> None:
     OrderLine.objects.bulk_update(lines, ["promise_date"])
 
 
-def refresh_allocation_fields(order: Order, lines=None, *, summary: str | None = None) -> None:
+def refresh_allocation_fields(
+    order: Order, lines=None, *, summary: str | None = None, codes: list[str] | None = None
+) -> None:
     """Denormalised list columns: warehouse codes, the latest summary, the latest promise date."""
     lines = list(lines if lines is not None else order.lines.all())
-    codes = sorted(
-        set(OrderAllocation.objects.filter(order=order).order_by().values_list("warehouse__code", flat=True))
-    )
+    if codes is None:
+        codes = sorted(
+            set(
+                OrderAllocation.objects.filter(order=order)
+                .order_by()
+                .values_list("warehouse__code", flat=True)
+            )
+        )
     order.warehouse_codes = ",".join(codes)[:64]
     if summary is None:
         summary = order.decisions.order_by("-created_at", "-id").values_list("summary", flat=True).first()

@@ -21,6 +21,7 @@ from oms.address import find_province
 from oms.errors import IllegalTransition, InvalidInput, NotFound, NotPermitted
 from oms.events import emit
 from oms.money import CURRENCIES, round_money, to_decimal
+from oms.reference_cache import ReferenceCache
 from oms.sequences import next_number_unlocked
 from oms.states import check_transition
 from orders import allocation, customers, risk
@@ -273,8 +274,13 @@ def _clean_address(address: AddressData | None, errors: _Errors, prefix: str, *,
     return address, province
 
 
+_channels = ReferenceCache(
+    lambda: {c.code: c for c in SalesChannel.objects.all()}, models=["channels.SalesChannel"]
+)
+
+
 def _channel(code: str) -> SalesChannel:
-    channel = SalesChannel.objects.filter(code=(code or "").strip()).first()
+    channel = _channels.get().get((code or "").strip())
     if channel is None:
         raise OrderInvalid(
             _("Unknown sales channel “%(c)s”.") % {"c": code},
@@ -486,6 +492,7 @@ def _write(
     for row in rows:
         row.order = order
     OrderLine.objects.bulk_create(rows)
+    order.fresh_lines = rows  # allocation uses them instead of reading them back
     customers.record_order(customer, order)
     customers.remember_address(customer, order, new_customer=_created)
     emit(

@@ -19,6 +19,9 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from oms.reference_cache import clear_all
+
+    clear_all()  # rows of the previous test were rolled back without a signal
     from oms.celery import app
 
     previous = app.conf.task_always_eager
