@@ -4,27 +4,20 @@ Filters are small Django forms read from the query string; missing or empty fiel
 defaults, invalid ones answer 422 with the errors and no report. The computations live in
 ``inventory.analytics``; these views only parse, call and render.
 
-CSV downloads (``?export=csv`` on any report URL, same filters) are made for Excel as people use it
-in Türkiye: UTF-8 with a byte-order mark (or Excel guesses a Windows code page and breaks "ş",
-"ğ", "İ"), ``;`` between fields and a decimal comma without thousands separators (Turkish Excel
-reads "1234,50" as a number and "1,234.50" as text), dates as ISO ``YYYY-MM-DD`` (Excel reads
-them in any locale), times in Istanbul. The file is streamed row by row.
+CSV downloads (``?export=csv`` on any report URL, same filters) are made for Turkish Excel by
+``oms.csv_export``.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -37,6 +30,7 @@ from inventory.analytics import Measure, Period, TurnoverGroup, TurnoverOrder
 from inventory.models import Category, MovementKind, Variant, Warehouse
 from inventory.transfers import request_transfer
 from oms.access import role_required
+from oms.csv_export import csv_response
 from oms.views import render_list
 
 TOP_DEFAULT = 50
@@ -292,51 +286,6 @@ class RebalanceTransferForm(forms.Form):
                 _("A transfer needs two different warehouses."), code="same_warehouse"
             )
         return data
-
-
-# --- CSV ------------------------------------------------------------------------------------------
-
-
-class _Echo:
-    """The file-like object ``csv.writer`` needs: it hands each formatted line back."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_cell(value: Any) -> str:
-    """One cell for Turkish Excel (see the module docstring)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    if isinstance(value, datetime):
-        return timezone.localtime(value, analytics.REPORT_TZ).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, int):
-        return str(value)
-    text = str(value)
-    # A text cell starting like a formula would run as one in Excel (CSV injection).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
-def csv_response(
-    filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]
-) -> StreamingHttpResponse:
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
-
-    def lines() -> Iterator[str]:
-        yield "\ufeff"
-        yield writer.writerow([str(h) for h in header])
-        for row in rows:
-            yield writer.writerow([csv_cell(v) for v in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _wants_csv(request: HttpRequest) -> bool:

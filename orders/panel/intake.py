@@ -25,9 +25,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from channels.models import SalesChannel
 from inventory import selectors as inventory_selectors
 from inventory.models import Variant
-from inventory.panel.reports import csv_response
 from oms.access import role_required
 from oms.address import normalize_phone
+from oms.csv_export import csv_response
 from oms.errors import DomainError
 from orders import importing, services
 from orders.customers import find_customer, normalize_email

@@ -16,8 +16,8 @@ from inventory import analytics
 from inventory.analytics import Period
 from inventory.ledger import verify_stock
 from inventory.models import Reservation, ReservationReason, StockAlert, StockLot, Transfer
-from inventory.panel.reports import csv_cell
 from inventory.services import consume, quarantine, reserve_one
+from oms.csv_export import csv_cell
 from tests.inventory.factories import make_category, make_product, make_variant, make_warehouse, stocked
 
 pytestmark = pytest.mark.django_db
