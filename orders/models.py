@@ -31,6 +31,16 @@ class ContactChannel(models.TextChoices):
     PUSH = "push", _("Push notification")
 
 
+# What the codes of ``Customer.flags`` say, wherever the panel shows them.
+CUSTOMER_FLAG_LABELS = {
+    "vip": _("VIP"),
+    "first_order": _("First order"),
+    "problem_orders": _("Problem orders"),
+    "failed_deliveries": _("Failed deliveries"),
+    "high_returns": _("Many returns"),
+}
+
+
 class Customer(models.Model):
     """One person (or company) across every channel, matched by normalised e-mail or E.164 phone.
 

@@ -27,7 +27,7 @@ from oms.events import timeline_for
 from oms.pagination import paginate
 from oms.views import render_list
 from orders.customers import merge_customers, normalize_email, set_vip
-from orders.models import Customer, Segment
+from orders.models import CUSTOMER_FLAG_LABELS, Customer, Segment
 
 VIEW = "oms.access_orders"
 VIP_PERMISSION = "orders.manage_orders"
@@ -35,13 +35,14 @@ MERGE_PERMISSION = "orders.merge_customers"
 ORDERS_SHOWN = 50
 
 # Customer.flags codes as the panel shows them: (label, badge tone).
-FLAGS = {
-    "vip": (gettext_lazy("VIP"), "special"),
-    "first_order": (gettext_lazy("First order"), "info"),
-    "problem_orders": (gettext_lazy("Problem orders"), "danger"),
-    "failed_deliveries": (gettext_lazy("Failed deliveries"), "warn"),
-    "high_returns": (gettext_lazy("High returns"), "warn"),
+FLAG_TONES = {
+    "vip": "special",
+    "first_order": "info",
+    "problem_orders": "danger",
+    "failed_deliveries": "warn",
+    "high_returns": "warn",
 }
+FLAGS = {code: (CUSTOMER_FLAG_LABELS[code], tone) for code, tone in FLAG_TONES.items()}
 SEGMENT_TONES = {Segment.NEW: "info", Segment.REPEAT: "ok", Segment.VIP: "special"}
 
 

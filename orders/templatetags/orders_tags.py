@@ -6,9 +6,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from orders.models import Order, OrderStatus, Priority, SpecialKind
+from orders.models import CUSTOMER_FLAG_LABELS, Order, OrderStatus, Priority, SpecialKind
 
 register = template.Library()
 
@@ -27,14 +26,6 @@ STATUS_TONE = {
     OrderStatus.CANCELLED: "danger",
     OrderStatus.PARTIALLY_RETURNED: "warn",
     OrderStatus.RETURNED: "done",
-}
-
-CUSTOMER_FLAGS = {
-    "vip": gettext_lazy("VIP"),
-    "first_order": gettext_lazy("First order"),
-    "problem_orders": gettext_lazy("Problem orders"),
-    "failed_deliveries": gettext_lazy("Failed deliveries"),
-    "high_returns": gettext_lazy("Many returns"),
 }
 
 
@@ -104,7 +95,7 @@ def order_flags(order: Order, with_customer: bool = True) -> SafeString:
         for code in customer.flags:
             if code == "first_order":
                 continue  # on an order its own first-order mark is what matters
-            flags.append((code, CUSTOMER_FLAGS.get(code, code)))
+            flags.append((code, CUSTOMER_FLAG_LABELS.get(code, code)))
     if not flags:
         return mark_safe("")
     return format_html(
@@ -115,7 +106,7 @@ def order_flags(order: Order, with_customer: bool = True) -> SafeString:
 
 @register.filter
 def customer_flag_label(code: str) -> str:
-    return str(CUSTOMER_FLAGS.get(code, code))
+    return str(CUSTOMER_FLAG_LABELS.get(code, code))
 
 
 @register.filter
