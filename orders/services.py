@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -154,9 +154,10 @@ def _clean_lines(data: OrderData, channel: SalesChannel, errors: _Errors) -> lis
     variants = {v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=skus)}
     missing = {s for s in skus if s and s not in variants}
     if missing:  # SKUs typed in another case still count (as the scan stations do)
-        for variant in Variant.objects.select_related("product").filter(
-            sku__iregex=r"^(" + "|".join(_re_escape(s) for s in missing) + r")$"
-        ):
+        any_case = Q()
+        for sku in missing:
+            any_case |= Q(sku__iexact=sku)
+        for variant in Variant.objects.select_related("product").filter(any_case):
             variants.setdefault(variant.sku.upper(), variant)
     prices = dict(
         ChannelPrice.objects.filter(channel=channel, variant__in=list(variants.values())).values_list(
@@ -213,12 +214,6 @@ def _clean_lines(data: OrderData, channel: SalesChannel, errors: _Errors) -> lis
             continue
         out.append(_CleanLine(variant, quantity, unit_price, list_price, discount))
     return out
-
-
-def _re_escape(text: str) -> str:
-    import re
-
-    return re.escape(text)
 
 
 def _clean_address(address: AddressData | None, errors: _Errors, prefix: str, *, required: bool):

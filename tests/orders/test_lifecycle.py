@@ -168,3 +168,10 @@ def test_an_order_held_for_risk_that_also_needs_approval_cannot_skip_it(channel,
     services.approve(order, user=user_factory(role="operator"))
     order.refresh_from_db()
     assert order.status == "allocated"
+
+
+def test_a_sku_typed_in_another_case_is_the_same_product(channel, ankara):
+    variant, _wh = stocked(5, warehouse=ankara)
+    order = place(channel, [(variant.sku.lower(), 2)])
+    line = order.lines.get()
+    assert (line.variant_id, line.sku, line.quantity_allocated) == (variant.pk, variant.sku, 2)
