@@ -120,13 +120,21 @@ def _record(
 _pending = threading.local()
 
 
-def _stock_changed(pairs: Iterable[tuple[int, int]]) -> None:
+def _stock_changed(pairs: Iterable[tuple[int, int]], *, freed: bool = True) -> None:
     """After commit, re-evaluate low-stock alerts of the touched levels: one Celery task per
-    transaction, by ids (the first commit callback takes every pair collected so far)."""
+    transaction, by ids (the first commit callback takes every pair collected so far).
+
+    ``freed=False`` for acts that only take stock away from availability (reserving): listeners
+    of ``stock_changed`` (orders waiting for stock) have nothing to gain from those.
+    """
     collected = getattr(_pending, "pairs", None)
     if collected is None:
         collected = _pending.pairs = set()
-    collected.update((int(v), int(w)) for v, w in pairs)
+        _pending.freed = set()
+    pairs = {(int(v), int(w)) for v, w in pairs}
+    collected.update(pairs)
+    if freed:
+        _pending.freed.update(pairs)
     # robust: a broker hiccup must not fail the stock act; the beat job re-evaluates every level.
     transaction.on_commit(_flush_stock_changes, robust=True)
 
@@ -136,9 +144,11 @@ def _flush_stock_changes() -> None:
     from inventory.tasks import evaluate_stock_alerts
 
     pairs, _pending.pairs = getattr(_pending, "pairs", set()), set()
+    freed, _pending.freed = getattr(_pending, "freed", set()), set()
     if pairs:
         evaluate_stock_alerts.delay(pairs=[list(p) for p in sorted(pairs)])
-        stock_changed.send(sender=None, pairs=sorted(pairs))
+    if freed:
+        stock_changed.send(sender=None, pairs=sorted(freed))
 
 
 # --- Reservations ---------------------------------------------------------------------------------
@@ -227,7 +237,7 @@ def reserve(
             if partial:
                 Reservation.objects.bulk_create(result.reservations)
             result.shortfalls = short
-            _stock_changed((r.variant_id, r.warehouse_id) for r in result.reservations)
+            _stock_changed(((r.variant_id, r.warehouse_id) for r in result.reservations), freed=False)
     if short and not partial:
         # Outside the rolled-back block, so availability is reported as it really is.
         raise InsufficientStock(
@@ -361,7 +371,7 @@ def _reserve_in_one_statement(
         return None
     reservation_id, low = row
     if low:
-        _stock_changed([(request.variant_id, request.warehouse_id)])
+        _stock_changed([(request.variant_id, request.warehouse_id)], freed=False)
     return Reservation(
         pk=reservation_id,
         variant_id=request.variant_id,
