@@ -161,19 +161,25 @@ def record_order(customer: Customer, order: Order) -> None:
     """Count a new order in the customer's history: one UPDATE, safe under concurrency (the
     segment is worked out in the same statement from the new figures)."""
     value = order.grand_total if order.currency == customer.currency else Decimal(0)
-    new_count = F("orders_count") + 1
-    new_value = F("lifetime_value") + value
     Customer.objects.filter(pk=customer.pk).update(
-        orders_count=new_count,
-        lifetime_value=new_value,
+        orders_count=F("orders_count") + 1,
+        lifetime_value=F("lifetime_value") + value,
         first_order_at=Coalesce(F("first_order_at"), Value(order.created_at)),
         last_order_at=order.created_at,
-        segment=Case(
-            When(Q(is_vip=True) | Q(lifetime_value__gte=VIP_LIFETIME_VALUE - value), then=Value(Segment.VIP)),
-            When(orders_count__gte=1, then=Value(Segment.REPEAT)),
-            default=Value(Segment.NEW),
-        ),
+        segment=_segment(added_orders=1, added_value=value),
         updated_at=timezone.now(),
+    )
+
+
+def _segment(*, added_orders: int = 0, added_value: Decimal = Decimal(0)) -> Case:
+    """The segment rule as SQL, over the row's figures plus what the same UPDATE adds to them
+    (a CASE sees the row as it was): VIP by hand or by lifetime value, repeat from two orders."""
+    return Case(
+        When(
+            Q(is_vip=True) | Q(lifetime_value__gte=VIP_LIFETIME_VALUE - added_value), then=Value(Segment.VIP)
+        ),
+        When(orders_count__gte=2 - added_orders, then=Value(Segment.REPEAT)),
+        default=Value(Segment.NEW),
     )
 
 
@@ -187,15 +193,7 @@ def forget_order(order: Order) -> None:
 
 
 def refresh_segment(customer_id: int) -> None:
-    customer = Customer.objects.get(pk=customer_id)
-    if customer.is_vip or customer.lifetime_value >= VIP_LIFETIME_VALUE:
-        segment = Segment.VIP
-    elif customer.orders_count >= 2:
-        segment = Segment.REPEAT
-    else:
-        segment = Segment.NEW
-    if segment != customer.segment:
-        Customer.objects.filter(pk=customer_id).update(segment=segment)
+    Customer.objects.filter(pk=customer_id).update(segment=_segment())
 
 
 @transaction.atomic
