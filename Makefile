@@ -41,7 +41,7 @@ test: export STATIC_MANIFEST := 0
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
 
-.PHONY: help install demo test bench bench-reserve bench-stock bench-orders bench-intake lint fmt messages clean distclean FORCE
+.PHONY: help install demo test bench bench-reserve bench-stock bench-orders bench-intake bench-picking lint fmt messages clean distclean FORCE
 
 help: ## Show this help
 	@echo "OMS make targets:"
@@ -124,6 +124,15 @@ bench-intake: install ## POST /api/v1/orders: 16 clients for 30 s against gunico
 	@DATABASE_URL=$(BENCH_INTAKE_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
 	DATABASE_URL=$(BENCH_INTAKE_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
 		$(VPY) -W ignore bench/api_order_intake.py --port $(BENCH_PORT)
+	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
+
+# A database created afresh on every run (dropped first).
+BENCH_PICKING_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_picking)
+
+bench-picking: install ## A wave of 500 orders into pick lists, and the picking screen's scan round trip
+	@DATABASE_URL=$(BENCH_PICKING_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
+	DATABASE_URL=$(BENCH_PICKING_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/fulfillment_picking.py
 	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
 
 lint: install ## ruff check + ruff format --check

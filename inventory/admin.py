@@ -43,7 +43,15 @@ class VariantInline(admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ("name", "brand", "category", "tracking", "removal_strategy", "tax_rate", "is_active")
-    list_filter = ("category", "tracking", "removal_strategy", "is_active", "fragile", "cold_chain")
+    list_filter = (
+        "category",
+        "tracking",
+        "removal_strategy",
+        "is_active",
+        "fragile",
+        "cold_chain",
+        "oversize",
+    )
     search_fields = ("name", "brand", "variants__sku", "variants__barcode")
     list_select_related = ("category",)
     inlines = [VariantInline]

@@ -94,6 +94,12 @@ class Product(models.Model):
     tracks_expiry = models.BooleanField(_("tracks expiry dates"), default=False)
     fragile = models.BooleanField(_("fragile"), default=False)
     cold_chain = models.BooleanField(_("cold chain"), default=False)
+    oversize = models.BooleanField(
+        _("oversize"),
+        default=False,
+        # the limits are fulfillment.selection's OVERSIZE_SIDE_CM and OVERSIZE_WEIGHT_KG
+        help_text=_("Also assumed when a side is longer than 120 cm or the weight is over 30 kg."),
+    )
     hazardous = models.BooleanField(_("hazardous"), default=False)
     length_cm = models.DecimalField(_("length (cm)"), max_digits=7, decimal_places=1, null=True, blank=True)
     width_cm = models.DecimalField(_("width (cm)"), max_digits=7, decimal_places=1, null=True, blank=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,6 +198,8 @@ def reserve(
         raise InvalidQuantity(_("Unknown reservation reason %(reason)s.") % {"reason": reason})
     short: list[dict] = []
     now = timezone.now()
+    if not partial and connection.vendor == "postgresql":
+        return _reserve_together(requests, reason=reason, owner=owner, expires_at=expires_at, now=now)
     with transaction.atomic():
         level_ids = ensure_levels((r.variant_id, r.warehouse_id) for r in requests)
         # Fixed lock order: by level id (then reference, for two lines on one level).
@@ -240,6 +242,89 @@ def reserve(
             _stock_changed(((r.variant_id, r.warehouse_id) for r in result.reservations), freed=False)
     if short and not partial:
         # Outside the rolled-back block, so availability is reported as it really is.
+        raise InsufficientStock(
+            _("Not enough stock for %(count)s line(s).") % {"count": len(short)}, items=_with_available(short)
+        )
+    return result
+
+
+# Every level of an all-or-nothing reservation in one statement. The MATERIALIZED CTE locks the
+# levels in id order (the same fixed order as the one-row-at-a-time path, so no deadlock); the
+# UPDATE's condition is then checked on the locked, latest rows. Two lines on one level count
+# together. A level without a row has no stock: it is simply not returned, i.e. short. Each level
+# also says whether it is now at or below the highest alert threshold its variant can have (the
+# beat job's bound): only those need the low-stock alerts looked at.
+_TAKE_TOGETHER = """
+WITH wanted AS (
+    SELECT variant_id, warehouse_id, SUM(quantity)::integer AS quantity
+    FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS w (variant_id, warehouse_id, quantity)
+    GROUP BY variant_id, warehouse_id
+), locked AS MATERIALIZED (
+    SELECT level.id, wanted.quantity,
+        COALESCE(variant.alert_minimum, category.alert_minimum, 0) * %s AS alert_bound
+    FROM inventory_stocklevel level
+    JOIN wanted ON level.variant_id = wanted.variant_id AND level.warehouse_id = wanted.warehouse_id
+    LEFT JOIN inventory_variant variant ON variant.id = level.variant_id
+    LEFT JOIN inventory_product product ON product.id = variant.product_id
+    LEFT JOIN inventory_category category ON category.id = product.category_id
+    ORDER BY level.id
+    FOR UPDATE OF level
+)
+UPDATE inventory_stocklevel level
+SET reserved = level.reserved + locked.quantity, updated_at = %s
+FROM locked
+WHERE level.id = locked.id AND level.on_hand >= level.reserved + locked.quantity
+RETURNING level.variant_id, level.warehouse_id, level.on_hand - level.reserved <= locked.alert_bound
+"""
+
+
+def _reserve_together(
+    requests: Sequence[StockRequest], *, reason: str, owner: str, expires_at, now: datetime
+) -> ReservationResult:
+    """All-or-nothing ``reserve`` on PostgreSQL: the rows, then one conditional UPDATE of the levels.
+
+    Rows first, the UPDATE last: a hot level stays locked only from the UPDATE to COMMIT. A short
+    level rolls all of it back (the savepoint) and ``InsufficientStock`` lists every short line.
+    """
+    from inventory.replenishment import SEASONAL_FACTOR
+
+    ordered = sorted(requests, key=lambda r: (r.variant_id, r.warehouse_id, r.reference))
+    with transaction.atomic():
+        result = ReservationResult(
+            Reservation.objects.bulk_create(
+                [_reservation(r, r.quantity, reason, owner, expires_at) for r in ordered]
+            )
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _TAKE_TOGETHER,
+                [
+                    [r.variant_id for r in ordered],
+                    [r.warehouse_id for r in ordered],
+                    [r.quantity for r in ordered],
+                    SEASONAL_FACTOR,
+                    now,
+                ],
+            )
+            rows = cursor.fetchall()
+            taken = {(v, w) for v, w, _low in rows}
+            low = [(v, w) for v, w, is_low in rows if is_low]
+        short = [
+            {
+                "variant_id": r.variant_id,
+                "warehouse_id": r.warehouse_id,
+                "reference": r.reference,
+                "wanted": r.quantity,
+                "reserved": 0,
+            }
+            for r in ordered
+            if (r.variant_id, r.warehouse_id) not in taken
+        ]
+        if short:
+            transaction.set_rollback(True)
+        elif low:
+            _stock_changed(low, freed=False)
+    if short:
         raise InsufficientStock(
             _("Not enough stock for %(count)s line(s).") % {"count": len(short)}, items=_with_available(short)
         )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from fulfillment.api import router as fulfillment_router
 from inventory.api import router as inventory_router
 from oms.apikeys import api_auth
 from oms.errors import DomainError, InvalidInput, NotAuthenticated, NotFound, NotPermitted
@@ -119,3 +120,4 @@ def province_detail(request: HttpRequest, code: int):
 
 api.add_router("/", inventory_router)
 api.add_router("/", orders_router)
+api.add_router("/", fulfillment_router)

@@ -101,11 +101,21 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _value(field: models.Field, value: Any) -> Any:
+    # A form saves Decimal("100") where the database gave Decimal("100.00"): the same amount, so
+    # decimals are compared at the field's scale, not as typed.
+    if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+        value = value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return _plain(value)
+
+
 def _values(instance: models.Model) -> dict[str, Any]:
     # attname: foreign keys as ids, so taking a snapshot never runs a query.
     deferred = instance.get_deferred_fields()
     return {
-        f.name: _plain(getattr(instance, f.attname)) for f in _fields(instance) if f.attname not in deferred
+        f.name: _value(f, getattr(instance, f.attname))
+        for f in _fields(instance)
+        if f.attname not in deferred
     }
 
 

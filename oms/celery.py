@@ -41,6 +41,12 @@ app.conf.beat_schedule = {
     },
     # Stock arrival already triggers it; this catches what a lost message or a skipped lock left.
     "orders-fill-backorders": {"task": "orders.tasks.fill_backorders", "schedule": 10 * 60.0},
+    # Carriers without webhooks (and missed webhooks): ask about open shipments every 30 minutes.
+    "fulfillment-poll-tracking": {
+        "task": "fulfillment.tasks.poll_tracking",
+        "schedule": 30 * 60.0,
+        "kwargs": {"limit": 500},
+    },
 }
 
 

@@ -25,6 +25,34 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class WorkItem(models.Model):
+    """Something waiting for a person: who has it, and how it was resolved (by whom, when, what was
+    done). Order queue items and fulfillment problems share these fields; each adds its subject."""
+
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.CharField(_("resolution"), max_length=255, blank=True)
+
+    class Meta:
+        abstract = True
+
+
 class PanelAccess(models.Model):
     """Holds the panel's section permissions; no table, only permission rows.
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api-keys/create/", panel_apikeys.api_key_create, name="api_key_create"),
     path("api-keys/<int:pk>/revoke/", panel_apikeys.api_key_revoke, name="api_key_revoke"),
     path("healthz", views.healthz, name="healthz"),
+    path("track/", include("fulfillment.urls_public")),
     path("orders/", include("orders.urls")),
     path("inventory/", include("inventory.urls")),
     path("fulfillment/", include("fulfillment.urls")),

@@ -31,6 +31,7 @@ from inventory.models import (
 )
 from oms.address import province_distance_km
 from oms.reference_cache import ReferenceCache
+from orders.batch import open_batch, save_fields
 from orders.models import AllocationDecision, Order, OrderAllocation, OrderLine
 
 MAX_SPLIT = 4
@@ -313,7 +314,8 @@ def allocate(
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("allocate() runs inside the caller's transaction")
-    fresh = order.__dict__.pop("fresh_lines", None)  # inserted by intake in this transaction
+    batch = open_batch(order)
+    fresh = batch.lines if batch is not None else None  # inserted by intake in this transaction
     if fresh is not None:
         lines = {line.pk: line for line in fresh}
     else:
@@ -338,14 +340,17 @@ def allocate(
     for need in needs:
         got = sum(r.quantity for r in made if r.reference == lines[need.key].reference)
         lines[need.key].quantity_backordered = need.quantity - got
-    OrderLine.objects.bulk_update(lines.values(), ["quantity_allocated", "quantity_backordered"])
-    if quiet_if_nothing and not made and not from_holds:
-        return None
+    quiet = quiet_if_nothing and not made and not from_holds
     short_lines = [line for line in lines.values() if line.quantity_backordered]
-    if short_lines:
-        _promise(short_lines)
-    elif fresh is None:
-        OrderLine.objects.filter(pk__in=list(lines)).update(promise_date=None)
+    fields = ["quantity_allocated", "quantity_backordered"]
+    if not quiet:  # a backordered line is promised for the earliest open purchase order bringing it
+        dates = promise_dates_for({line.variant_id for line in short_lines}) if short_lines else {}
+        for line in lines.values():
+            line.promise_date = dates.get(line.variant_id) if line.quantity_backordered else None
+        fields.append("promise_date")
+    OrderLine.objects.bulk_update(lines.values(), fields)
+    if quiet:
+        return None
     stored = result.as_json()
     stored["from_holds"] = from_holds
     stored["raced"] = bool(reserved and reserved.shortfalls and result.complete)
@@ -399,6 +404,13 @@ def _link(order: Order, lines: dict[int, OrderLine], reservations: list[Reservat
             )
         )
     OrderAllocation.objects.bulk_create(rows)
+    batch = open_batch(order)
+    if batch is not None:  # the API's answer shows them with their warehouse codes, read from memory
+        warehouses = {w.pk: w for w in _warehouses.get()}
+        for row in rows:
+            if row.warehouse_id in warehouses:
+                row.warehouse = warehouses[row.warehouse_id]
+        batch.allocations.extend(rows)
 
 
 def _consume_holds(order: Order, lines: dict[int, OrderLine], needs: list[Need], hold_ids: list[int]) -> int:
@@ -444,14 +456,6 @@ def _consume_holds(order: Order, lines: dict[int, OrderLine], needs: list[Need],
     return sum(r.quantity for r in made)
 
 
-def _promise(lines: list[OrderLine]) -> None:
-    """A backordered line is promised for the earliest open purchase order still bringing its product."""
-    dates = promise_dates_for({line.variant_id for line in lines})
-    for line in lines:
-        line.promise_date = dates.get(line.variant_id)
-    OrderLine.objects.bulk_update(lines, ["promise_date"])
-
-
 def refresh_allocation_fields(
     order: Order, lines=None, *, summary: str | None = None, codes: list[str] | None = None
 ) -> None:
@@ -471,7 +475,7 @@ def refresh_allocation_fields(
     order.allocation_summary = (summary or "")[:255]
     promised = [line.promise_date for line in lines if line.quantity_backordered and line.promise_date]
     order.promise_date = max(promised) if promised else None
-    order.save(update_fields=["warehouse_codes", "allocation_summary", "promise_date", "updated_at"])
+    save_fields(order, ["warehouse_codes", "allocation_summary", "promise_date"])
 
 
 def release_allocations(order: Order, *, lines: list[OrderLine] | None = None) -> int:

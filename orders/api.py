@@ -110,6 +110,7 @@ class OrderIn(Schema):
     lines: list[LineIn] = Field(default_factory=list)
     notes: str = ""
     gift_message: str = ""
+    gift_wrap: bool = Field(False, description="Wrap as a gift; a gift message implies it when packing.")
     shipping_fee: Amount = 0
     discount: Amount = Field(0, description="Order discount, spread over the lines.")
     special_kind: str = ""
@@ -144,6 +145,7 @@ def _order_data(payload: OrderIn, request: HttpRequest) -> OrderData:
         ],
         notes=payload.notes,
         gift_message=payload.gift_message,
+        gift_wrap=payload.gift_wrap,
         shipping_fee=_text(payload.shipping_fee),
         discount=_text(payload.discount),
         special_kind=payload.special_kind,
@@ -260,8 +262,10 @@ def _orders() -> QuerySet[Order]:
     )
 
 
-def _order_out(order: Order) -> dict[str, Any]:
-    lines = list(order.lines.all())
+def _order_out(order: Order, *, lines=None, allocations=None) -> dict[str, Any]:
+    """The order as the API shows it; ``lines`` and ``allocations`` when already in hand."""
+    lines = list(order.lines.all()) if lines is None else lines
+    allocations = order.allocations.all() if allocations is None else allocations
     skus = {line.pk: line.sku for line in lines}
     return {
         "id": order.pk,
@@ -326,7 +330,7 @@ def _order_out(order: Order) -> dict[str, Any]:
                 "sku": skus.get(allocation.line_id, ""),
                 "quantity": allocation.quantity,
             }
-            for allocation in order.allocations.all()
+            for allocation in allocations
         ],
         "allocation_summary": order.allocation_summary,
         "placed_at": order.placed_at,
@@ -348,16 +352,29 @@ def _detail_out(order_id: int) -> dict[str, Any]:
     if order is None:
         raise NotFound(_("There is no order %(id)s.") % {"id": order_id}, code="unknown_order")
     out = _order_out(order)
-    out["timeline"] = [
+    out["timeline"] = _timeline_out(timeline_for(order))
+    return out
+
+
+def _new_order_out(order: Order) -> dict[str, Any]:
+    """A just-created order from what the intake wrote (its batch), without reading it back."""
+    batch = order.intake
+    allocations = sorted(batch.allocations, key=lambda a: (a.line_id, a.warehouse.code))
+    out = _order_out(order, lines=sorted(batch.lines, key=lambda line: line.pk), allocations=allocations)
+    out["timeline"] = _timeline_out(reversed(batch.entries))  # newest first
+    return out
+
+
+def _timeline_out(entries) -> list[dict[str, Any]]:
+    return [
         {
             "name": entry.name,
             "message": entry.message,
             "actor": entry.actor.get_username() if entry.actor else None,
             "created_at": entry.created_at,
         }
-        for entry in timeline_for(order)
+        for entry in entries
     ]
-    return out
 
 
 # --- Orders ---------------------------------------------------------------------------------------
@@ -380,7 +397,9 @@ def create_order(request: HttpRequest, payload: OrderIn):
     order, created = services.create_order(
         _order_data(payload, request), source=OrderSource.API, user=_user(request)
     )
-    return Status(201 if created else 200, _detail_out(order.pk))
+    if created:
+        return Status(201, _new_order_out(order))
+    return Status(200, _detail_out(order.pk))
 
 
 @router.get("/orders", response=OrderPage, auth=READ_AUTH, summary="List orders")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -129,16 +129,17 @@ def remember_address(customer: Customer, order: Order, *, new_customer: bool = F
     if new_customer:  # an empty address book: no need to look
         _add_address(customer, order, default=True)
         return
-    exists = CustomerAddress.objects.filter(
-        customer=customer,
-        address_line=order.ship_line,
-        district=order.ship_district,
-        province=order.ship_province,
-    ).exists()
-    if exists:
-        return
-    has_default = CustomerAddress.objects.filter(customer=customer, is_default_shipping=True).exists()
-    _add_address(customer, order, default=not has_default)
+    book = CustomerAddress.objects.filter(customer=customer).aggregate(
+        same=Count(
+            "pk",
+            filter=Q(
+                address_line=order.ship_line, district=order.ship_district, province=order.ship_province
+            ),
+        ),
+        defaults=Count("pk", filter=Q(is_default_shipping=True)),
+    )
+    if not book["same"]:
+        _add_address(customer, order, default=not book["defaults"])
 
 
 def _add_address(customer: Customer, order: Order, *, default: bool) -> None:

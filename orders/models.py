@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from oms.models import PostalAddress, TimelineEntry
+from oms.models import PostalAddress, TimelineEntry, WorkItem
 from oms.money import AmountField, CurrencyField
 
 # --- Customers ------------------------------------------------------------------------------------
@@ -299,6 +299,7 @@ class Order(models.Model):
 
     notes = models.TextField(_("notes"), blank=True)
     gift_message = models.CharField(_("gift message"), max_length=500, blank=True)
+    gift_wrap = models.BooleanField(_("gift wrap"), default=False)
     special_kind = models.CharField(
         _("special order"), max_length=10, choices=SpecialKind.choices, blank=True
     )
@@ -601,7 +602,7 @@ class Queue(models.TextChoices):
     EXCEPTION = "exception", _("Exceptions")
 
 
-class QueueItem(models.Model):
+class QueueItem(WorkItem):
     """An order waiting for a person: why (reason code), who has it, since when (SLA timer)."""
 
     order = models.ForeignKey(
@@ -609,26 +610,7 @@ class QueueItem(models.Model):
     )
     queue = models.CharField(_("queue"), max_length=12, choices=Queue.choices)
     reason = models.CharField(_("reason"), max_length=32)
-    detail = models.CharField(_("detail"), max_length=255, blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assignee"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resolved by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    resolution = models.CharField(_("resolution"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["opened_at", "id"]

@@ -10,8 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -161,12 +159,12 @@ def approval_reasons(*, channel_id: int, total: Decimal, currency: str, category
     """The active approval rules this order meets, as ``[{rule, message}]``."""
     if not category_ids and total <= 0:
         return []
-    rules = ApprovalRule.objects.filter(is_active=True).filter(
-        Q(channel__isnull=True) | Q(channel_id=channel_id)
-    )
+    rules = [rule for rule in _rules.get() if rule.channel_id in (None, channel_id)]
+    if not rules:
+        return []
     ancestors = _with_ancestors(category_ids)
     reasons = []
-    for rule in rules.select_related("category"):
+    for rule in rules:
         if rule.min_total is not None and currency == "TRY" and total >= rule.min_total:
             reasons.append(
                 {
@@ -186,31 +184,19 @@ def approval_reasons(*, channel_id: int, total: Decimal, currency: str, category
     return reasons
 
 
-_parents_cache: dict = {"at": 0.0, "parents": {}}
-PARENTS_TTL = 60.0  # seconds; the category tree changes rarely, intake reads it for every order
-
-
-@receiver([post_save, post_delete], sender="inventory.Category", dispatch_uid="orders.risk.category_tree")
-def _forget_category_tree(**kwargs) -> None:
-    """This process sees a changed tree at once; other processes within PARENTS_TTL."""
-    _parents_cache["at"] = 0.0
-
-
-def _category_parents() -> dict[int, int | None]:
-    import time
-
+def _load_category_parents() -> dict[int, int | None]:
     from inventory.models import Category
 
-    now = time.monotonic()
-    if now - _parents_cache["at"] > PARENTS_TTL:
-        _parents_cache["parents"] = dict(Category.objects.order_by().values_list("pk", "parent_id"))
-        _parents_cache["at"] = now
-    return _parents_cache["parents"]
+    return dict(Category.objects.order_by().values_list("pk", "parent_id"))
+
+
+# The category tree changes rarely and intake reads it for every order.
+_category_parents = ReferenceCache(_load_category_parents, models=["inventory.Category"], ttl=60.0)
 
 
 def _with_ancestors(category_ids: set[int]) -> set[int]:
     """The categories and every category above them (a rule on "Electronics" covers "Phones")."""
-    parents = _category_parents()
+    parents = _category_parents.get()
     found: set[int] = set()
     for category_id in category_ids:
         current = category_id

@@ -451,7 +451,9 @@ def _seeded_history() -> list[tuple]:
     admin = make_user(role="admin", username="demo-admin")
     seed_inventory(random.Random(1), admin=admin, scale=0.05)
     counts = seed_reports(random.Random(2), admin=admin)
-    history = StockMovement.objects.exclude(created_at__date=timezone.now().date())
+    # Movements made "now" carry the clock time; the dated history must match exactly. The date is the
+    # local one because __date compares in the current time zone (UTC and Istanbul differ after 21:00).
+    history = StockMovement.objects.exclude(created_at__date=timezone.localdate())
     return counts, sorted(
         history.values_list("variant__sku", "warehouse__code", "kind", "on_hand_delta", "created_at")
     )

@@ -20,7 +20,7 @@ from inventory.replenishment import (
     suggested_quantity,
     tier_for,
 )
-from inventory.services import consume, reserve_one
+from inventory.services import StockRequest, consume, reserve, reserve_one
 from oms.events import timeline_for
 from tests.inventory.factories import make_category, make_product, make_supplier, make_variant, stocked
 
@@ -123,6 +123,33 @@ def test_stock_change_re_evaluates_alerts_after_commit(django_capture_on_commit_
         reserve_one(variant=variant, warehouse=warehouse, quantity=6, reference="all")
     alert = StockAlert.objects.get()
     assert (alert.tier, alert.status) == (AlertTier.OUT_OF_STOCK, AlertStatus.OPEN)
+
+
+@pytest.mark.django_db
+def test_reserving_several_lines_looks_at_alerts_only_for_levels_it_took_low(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from inventory import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.evaluate_stock_alerts, "delay", lambda **kw: sent.append(kw["pairs"]))
+    category = make_category(alert_minimum=5, alert_critical=1)
+    with django_capture_on_commit_callbacks(execute=True):  # receipts (and leftovers) flushed first
+        low, warehouse = stocked(6, variant=make_variant(make_product(category=category)))
+        plenty, _ = stocked(100, variant=make_variant(make_product(category=category)), warehouse=warehouse)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reserve(
+            requests=[
+                StockRequest(low.pk, warehouse.pk, 2, "a"),  # 6 -> 4 free: at the minimum of 5
+                StockRequest(plenty.pk, warehouse.pk, 2, "b"),  # 100 -> 98: nothing to look at
+            ]
+        )
+    assert sent == [[[low.pk, warehouse.pk]]]
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reserve(requests=[StockRequest(plenty.pk, warehouse.pk, 3, "c")])
+    assert sent == []
 
 
 @pytest.mark.django_db

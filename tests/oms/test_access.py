@@ -116,7 +116,7 @@ def test_wrong_password_shows_an_error(client, user_factory):
 
 
 # Views that must stay open: logging in and out, choosing a language, health checks.
-PUBLIC_VIEWS = {"login", "logout", "set_language", "healthz"}
+PUBLIC_VIEWS = {"login", "logout", "set_language", "healthz", "tracking:track", "tracking:detail"}
 
 
 def _panel_patterns(resolver=None, namespace=""):

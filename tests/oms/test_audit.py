@@ -139,3 +139,17 @@ def test_set_actor_lasts_until_the_surrounding_block_ends(user_factory):
         assert audit.current_actor().label == "api:Logo ERP"
     assert audit.current_actor() is None
     assert rows_for(person).first().actor_label == "api:Logo ERP"
+
+
+@pytest.mark.django_db
+def test_a_decimal_typed_with_another_scale_is_not_a_change():
+    from inventory.models import Warehouse
+
+    warehouse = Warehouse.objects.create(code="AUD", name="Audit")
+    before = rows_for(warehouse).count()
+    field = next(f for f in Warehouse._meta.concrete_fields if f.get_internal_type() == "DecimalField")
+    stored = getattr(Warehouse.objects.get(pk=warehouse.pk), field.attname)
+    reloaded = Warehouse.objects.get(pk=warehouse.pk)
+    setattr(reloaded, field.attname, stored.normalize() if stored is not None else stored)
+    reloaded.save()
+    assert rows_for(warehouse).count() == before
