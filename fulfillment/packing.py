@@ -600,6 +600,7 @@ def close_packing(
         shipment.label_format = label.label_format or "ours"
         shipment.label_data = label.label_data or None
         shipment.estimated_delivery = timezone.localdate() + timedelta(days=account.transit_days)
+        shipment.shipping_cost = label.price
         if user is not None and user.pk:
             shipment.packed_by = user
         shipment.save(
@@ -609,6 +610,7 @@ def close_packing(
                 "label_format",
                 "label_data",
                 "estimated_delivery",
+                "shipping_cost",
                 "packed_by",
                 "updated_at",
             ]

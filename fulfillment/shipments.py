@@ -72,6 +72,17 @@ MANIFEST_SERIES = "MNF"
 
 
 @transaction.atomic
+def label_printed(shipment: Shipment | int, *, user=None) -> None:
+    """The label came out of the printer: a created shipment becomes label printed. Printing again
+    (a jammed printer, a second parcel) changes nothing, so the label view may call it each time."""
+    pk = shipment if isinstance(shipment, int) else shipment.pk
+    if Shipment.objects.filter(pk=pk, status=ShipmentStatus.CREATED).exists():  # no lock for reprints
+        locked = lock_shipment(pk)
+        if locked.status == ShipmentStatus.CREATED:
+            move_shipment(locked, ShipmentStatus.LABEL_PRINTED, user=user)
+
+
+@transaction.atomic
 def hand_over(shipment_ids, user=None) -> list[Shipment]:
     """The driver takes the parcels: stock leaves (each line's reservation consumed with the picked
     lots, one ledger row per lot), the shipment is handed over and the order (partially) shipped.

@@ -19,6 +19,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from fulfillment import documents, packing
 from fulfillment.models import Box, CarrierAccount, Manifest, Shipment, ShipmentStatus
+from fulfillment.shipments import label_printed
 from inventory.models import Warehouse
 from oms.access import role_required
 from oms.errors import DomainError
@@ -222,12 +223,14 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def label(request: HttpRequest, pk: int) -> HttpResponse:
     shipment = _shipment(pk)
     if shipment.label_format == "pdf" and shipment.label_data:
-        return pdf_response(bytes(shipment.label_data), f"{shipment.number}-label")
-    try:
-        pdf = documents.label_pdf(shipment)
-    except DomainError as refusal:
-        messages.error(request, refusal.message)
-        return redirect("fulfillment:packing_station", pk=pk)
+        pdf = bytes(shipment.label_data)
+    else:
+        try:
+            pdf = documents.label_pdf(shipment)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+            return redirect("fulfillment:packing_station", pk=pk)
+    label_printed(shipment, user=request.user)
     return pdf_response(pdf, f"{shipment.number}-label")
 
 

@@ -20,10 +20,7 @@ Only untracked products take part: lots, serial numbers and expiry dates would n
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +31,7 @@ from inventory.analytics import REPORT_TZ
 from inventory.models import AlertStatus, StockAlert, StockLevel, Tracking, Variant, Warehouse
 from inventory.replenishment import evaluate_alerts
 from inventory.transfers import receive_transfer, request_transfer, ship_transfer
+from oms.demo import clock as _clock
 
 HISTORY_DAYS = 90
 SELLERS = 100  # variant x warehouse levels with a sales history
@@ -41,13 +39,6 @@ SALE_EVENTS = 6  # shipments per seller over the history
 DEAD = 16
 SHORTAGES = 5
 TRANSFERS = 4
-
-
-@contextmanager
-def _clock(moment: datetime) -> Iterator[None]:
-    """Run the services as if it were ``moment`` (their ``timezone.now()`` and ``auto_now_add``)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 class _History:

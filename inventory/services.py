@@ -248,34 +248,41 @@ def reserve(
     return result
 
 
+# The highest alert threshold a level's variant can have (the beat job's bound, its own minimum or
+# its category's, times the seasonal factor): only levels taken to or below it need the low-stock
+# alerts looked at. Both reservation statements below compute it the same way from these joins.
+_ALERT_JOINS = """
+    LEFT JOIN inventory_variant variant ON variant.id = level.variant_id
+    LEFT JOIN inventory_product product ON product.id = variant.product_id
+    LEFT JOIN inventory_category category ON category.id = product.category_id"""
+_ALERT_BOUND = "COALESCE(variant.alert_minimum, category.alert_minimum, 0) * %(seasonal)s"
+
 # Every level of an all-or-nothing reservation in one statement. The MATERIALIZED CTE locks the
 # levels in id order (the same fixed order as the one-row-at-a-time path, so no deadlock); the
 # UPDATE's condition is then checked on the locked, latest rows. Two lines on one level count
 # together. A level without a row has no stock: it is simply not returned, i.e. short. Each level
 # also says whether it is now at or below the highest alert threshold its variant can have (the
 # beat job's bound): only those need the low-stock alerts looked at.
-_TAKE_TOGETHER = """
+_TAKE_TOGETHER = f"""
 WITH wanted AS (
     SELECT variant_id, warehouse_id, SUM(quantity)::integer AS quantity
-    FROM unnest(%s::bigint[], %s::bigint[], %s::integer[]) AS w (variant_id, warehouse_id, quantity)
+    FROM unnest(%(variants)s::bigint[], %(warehouses)s::bigint[], %(quantities)s::integer[])
+        AS w (variant_id, warehouse_id, quantity)
     GROUP BY variant_id, warehouse_id
 ), locked AS MATERIALIZED (
-    SELECT level.id, wanted.quantity,
-        COALESCE(variant.alert_minimum, category.alert_minimum, 0) * %s AS alert_bound
+    SELECT level.id, wanted.quantity, {_ALERT_BOUND} AS alert_bound
     FROM inventory_stocklevel level
     JOIN wanted ON level.variant_id = wanted.variant_id AND level.warehouse_id = wanted.warehouse_id
-    LEFT JOIN inventory_variant variant ON variant.id = level.variant_id
-    LEFT JOIN inventory_product product ON product.id = variant.product_id
-    LEFT JOIN inventory_category category ON category.id = product.category_id
+    {_ALERT_JOINS}
     ORDER BY level.id
     FOR UPDATE OF level
 )
 UPDATE inventory_stocklevel level
-SET reserved = level.reserved + locked.quantity, updated_at = %s
+SET reserved = level.reserved + locked.quantity, updated_at = %(now)s
 FROM locked
 WHERE level.id = locked.id AND level.on_hand >= level.reserved + locked.quantity
 RETURNING level.variant_id, level.warehouse_id, level.on_hand - level.reserved <= locked.alert_bound
-"""
+"""  # noqa: S608 - only the constant fragments above are interpolated
 
 
 def _reserve_together(
@@ -298,13 +305,13 @@ def _reserve_together(
         with connection.cursor() as cursor:
             cursor.execute(
                 _TAKE_TOGETHER,
-                [
-                    [r.variant_id for r in ordered],
-                    [r.warehouse_id for r in ordered],
-                    [r.quantity for r in ordered],
-                    SEASONAL_FACTOR,
-                    now,
-                ],
+                {
+                    "variants": [r.variant_id for r in ordered],
+                    "warehouses": [r.warehouse_id for r in ordered],
+                    "quantities": [r.quantity for r in ordered],
+                    "seasonal": SEASONAL_FACTOR,
+                    "now": now,
+                },
             )
             rows = cursor.fetchall()
             taken = {(v, w) for v, w, _low in rows}
@@ -401,7 +408,7 @@ def reserve_one(
     return reserve(requests=[request], reason=reason, expires_at=expires_at, owner=owner).reservations[0]
 
 
-_RESERVE_ONE_SQL = """
+_RESERVE_ONE_SQL = f"""
 WITH level AS (
     UPDATE inventory_stocklevel SET reserved = reserved + %(q)s, updated_at = %(now)s
     WHERE variant_id = %(variant)s AND warehouse_id = %(warehouse)s AND on_hand - reserved >= %(q)s
@@ -415,13 +422,10 @@ WITH level AS (
     FROM level
     RETURNING id
 )
-SELECT reservation.id,
-       level.available <= COALESCE(v.alert_minimum, c.alert_minimum) * %(seasonal)s AS low
+SELECT reservation.id, level.available <= {_ALERT_BOUND} AS low
 FROM reservation, level
-JOIN inventory_variant v ON v.id = level.variant_id
-JOIN inventory_product p ON p.id = v.product_id
-JOIN inventory_category c ON c.id = p.category_id
-"""
+    {_ALERT_JOINS}
+"""  # noqa: S608 - only the constant fragments above are interpolated
 
 
 def _reserve_in_one_statement(

@@ -22,12 +22,9 @@ Special codes are drawn from the seeded RNG rather than ``secrets`` so screensho
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from unittest import mock
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -37,6 +34,7 @@ from faker import Faker
 from channels.models import ChannelPrice, SalesChannel
 from inventory import services as stock
 from inventory.models import Category, StockLevel, Variant
+from oms.demo import clock as _clock
 from oms.identity import vkn_check_digit
 from oms.models import Province
 from orders import bulk, services
@@ -219,13 +217,6 @@ WEIGHTS = {
     21: 1.5,
 }
 TOWN_NEIGHBOURHOODS = ["Cumhuriyet", "Atatürk", "Yenişehir", "Fatih", "Hürriyet", "İstiklal"]
-
-
-@contextmanager
-def _clock(moment: datetime) -> Iterator[None]:
-    """Run the services as if it were ``moment`` (their ``timezone.now()`` and ``auto_now_add``)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 def address(rng: random.Random, plate: int) -> tuple[str, str, str, str]:

@@ -70,6 +70,7 @@ class Label:
     label_format: str = ""  # "pdf" or "zpl" from the carrier; "" = we render our own
     label_data: bytes = b""
     parcel_barcodes: list[str] = field(default_factory=list)
+    price: Decimal | None = None  # what the carrier charges, when it says so with the label
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,16 @@ class TableRateCarrier:
             raise CarrierError(_("The shipment reference has no digits."), code="bad_reference")
         tracking = f"{self.prefix}{digits}"
         barcodes = [f"{tracking}{n:02d}" for n in range(1, len(request.parcels) + 1)]
-        return Label(tracking_number=tracking, carrier_reference=request.reference, parcel_barcodes=barcodes)
+        try:
+            price = self.quote(request).price  # our own rate card: the cost is known now
+        except CarrierError:
+            price = None
+        return Label(
+            tracking_number=tracking,
+            carrier_reference=request.reference,
+            parcel_barcodes=barcodes,
+            price=price,
+        )
 
     def track(self, *, tracking_number: str, reference: str) -> TrackingResult:
         return TrackingResult(updates=[])

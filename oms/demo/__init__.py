@@ -1,6 +1,10 @@
 """Demo data builders. Each app adds a ``seed_*`` step here as its issue lands; all take a seeded RNG."""
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from unittest import mock
 
 from django.contrib.auth.hashers import make_password
 from faker import Faker
@@ -8,6 +12,18 @@ from faker import Faker
 from oms.models import User
 from oms.roles import Role
 from oms.services import assign_roles
+
+
+@contextmanager
+def clock(moment: datetime | None) -> Iterator[None]:
+    """Run the services as if it were ``moment`` (their ``timezone.now()`` and ``auto_now_add``), so
+    a demo history has dated rows; ``None`` keeps the real clock."""
+    if moment is None:
+        yield
+        return
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
 
 # Documented in README: every demo account uses this password.
 DEMO_PASSWORD = "demo1234"  # noqa: S105 - demo only

@@ -373,6 +373,7 @@ def test_table_rate_rates_from_settings_and_its_own_label():
     label = connector.create_shipment(request())
     assert label.tracking_number == "OMS2026000123"
     assert label.parcel_barcodes == ["OMS202600012301", "OMS202600012302"]
+    assert label.price == Decimal("70.00")  # the shipment's cost, known from our own card
     assert connector.create_shipment(request()).tracking_number == label.tracking_number
     assert connector.track(tracking_number=label.tracking_number, reference="").updates == []
 

@@ -4,13 +4,21 @@ from decimal import Decimal
 
 import pytest
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import localize
 
 from fulfillment import documents
 from fulfillment.documents import code128_modules, code128_svg, code128_values
 from fulfillment.shipments import close_manifest, hand_over
 from tests.fulfillment.test_packing import make_carrier, packed, packing_setup, pick, verify_all
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the services speak the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
+
 
 START_B = "11010010000"  # value 104, widths 211214
 STOP = "1100011101011"  # value 106, widths 2331112

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from fulfillment import packing
 from fulfillment.selection import order_flags
@@ -13,6 +14,14 @@ from tests.fulfillment.test_packing import packing_setup
 from tests.inventory.factories import make_product, make_variant, make_warehouse, stocked
 from tests.orders.factories import make_channel, place
 from tests.orders.test_api import ORDERS, body, post
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the services speak the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

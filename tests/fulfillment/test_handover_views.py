@@ -23,7 +23,7 @@ PAGE = "fulfillment:handover"
 
 @pytest.fixture
 def dock(client):
-    client.force_login(make_user(role="warehouse"))
+    client.force_login(make_user(role="warehouse", language="en"))
     return client
 
 
@@ -242,7 +242,7 @@ def test_posts_need_the_csrf_token(truck):
 
     warehouse, carrier, _a, first, _second = truck
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_user(role="warehouse"))
+    client.force_login(make_user(role="warehouse", language="en"))
     response = client.post(
         reverse("fulfillment:handover_submit"),
         {"warehouse": warehouse.pk, "carrier": carrier.pk, "shipment": [first.pk]},

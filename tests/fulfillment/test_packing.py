@@ -8,6 +8,7 @@ from decimal import Decimal
 from itertools import count
 
 import pytest
+from django.utils import translation
 
 from fulfillment import packing
 from fulfillment.carriers import CarrierError, Label, Quote, TrackingResult, register
@@ -27,6 +28,14 @@ from oms.errors import InvalidInput, NotFound
 from orders.models import Order
 from tests.inventory.factories import make_product, make_variant, make_warehouse, stocked
 from tests.orders.factories import make_channel, place
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the services speak the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 _seq = count(1)
@@ -49,7 +58,9 @@ class FakeCarrier:
     def create_shipment(self, request):
         FakeCarrier.last_request = request
         return Label(
-            tracking_number=f"TRK{request.reference.replace('-', '')}", carrier_reference=request.reference
+            tracking_number=f"TRK{request.reference.replace('-', '')}",
+            carrier_reference=request.reference,
+            price=Decimal("48.50"),
         )
 
     def track(self, *, tracking_number, reference):
@@ -378,6 +389,7 @@ def test_close_chooses_the_carrier_and_stores_the_tracking_number(operator):
     assert shipment.carrier_overridden_by is None
     assert shipment.tracking_number == f"TRK{shipment.number.replace('-', '')}"
     assert shipment.cod_amount == order.grand_total > 0
+    assert shipment.shipping_cost == Decimal("48.50")
     request = FakeCarrier.last_request
     assert request.reference == shipment.number
     assert request.cod_amount == order.grand_total

@@ -162,6 +162,11 @@ def test_close_gives_label_and_packing_slip_links_and_pdfs(packer):
     assert label["Content-Type"] == "application/pdf"
     assert label.content.startswith(b"%PDF-")
     assert packer.get(slip_url).content.startswith(b"%PDF-")
+    # Printing the label moves the shipment on, once: a reprint is not a second event.
+    shipment.refresh_from_db()
+    assert shipment.status == ShipmentStatus.LABEL_PRINTED
+    assert packer.get(label_url).content.startswith(b"%PDF-")
+    assert shipment.events.filter(name="shipment.label_printed").count() == 1
 
 
 def test_close_refused_by_the_carrier_shows_the_reason(packer):

@@ -36,7 +36,7 @@ site, channel, stocked_variant = base.site, base.channel, base.stocked_variant  
 
 @pytest.fixture
 def picker(user_factory):
-    return user_factory(role="warehouse", username="picker")
+    return user_factory(role="warehouse", username="picker", language="en")
 
 
 @pytest.fixture

@@ -3,11 +3,19 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from fulfillment.models import CarrierAccount, CarrierRule, RateBand
 from fulfillment.selection import NoCarrierAvailable, choose_carrier, order_flags
 from tests.inventory.factories import make_product, make_variant, make_warehouse
 from tests.orders.factories import make_channel, place
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the services speak the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
 
 
 def carrier(code, *, prices=None, **fields):

@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fulfillment import packing
 from fulfillment.models import Manifest, Shipment, ShipmentStatus
@@ -13,6 +13,14 @@ from inventory.models import MovementKind, Reservation, StockLevel, StockLot, St
 from oms.errors import IllegalTransition, InvalidInput
 from tests.fulfillment.test_packing import make_carrier, packed, packing_setup, pick, verify_all
 from tests.orders.factories import make_channel, place
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English (the services speak the active language, Turkish by default)."""
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

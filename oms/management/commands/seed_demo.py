@@ -32,6 +32,7 @@ class Command(BaseCommand):
         self, *args, seed: int, if_empty: bool, scale: float, orders: int, orders_days: int, **options
     ):
         from channels.demo import seed_channels
+        from fulfillment.demo import seed_fulfillment
         from inventory.demo import seed_inventory
         from inventory.demo_activity import seed_activity
         from inventory.models import Warehouse
@@ -46,7 +47,7 @@ class Command(BaseCommand):
                 return
             self.stdout.write("Demo data already present; nothing to do.")
             return
-        inventory = activity = sales = None
+        inventory = activity = sales = shipping = None
         with transaction.atomic(), audit.acting_as(label="seed_demo"):
             users = seed_users(rng)
             # Warehouse codes and SKUs are fixed: an inventory that is already there stays as it is.
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             channels = seed_channels(rng)
             if inventory and not Order.objects.exists():
                 sales = seed_orders(rng, users=users, channels=channels, scale=scale)
+                shipping = seed_fulfillment(rng, admin=users[0])
         parts = [f"{len(users)} users"]
         if inventory:
             parts += [
@@ -76,6 +78,14 @@ class Command(BaseCommand):
                 f"{sales['channels']} sales channels",
                 f"{sales['customers']} customers",
                 f"{sales['orders']} orders ({sales['service_orders']} through the order services)",
+            ]
+        if shipping:
+            parts += [
+                f"{shipping['carriers']} carrier accounts",
+                f"{shipping['pick_lists']} pick lists",
+                f"{shipping['shipments']} shipments",
+                f"{shipping['manifests']} manifests",
+                f"{shipping['problems']} open fulfillment problems",
             ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo shop ready: {', '.join(parts)} (password: {DEMO_PASSWORD}).")
