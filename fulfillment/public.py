@@ -74,7 +74,9 @@ def _blocked(request: HttpRequest) -> bool:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"  # the signed link must not leak to other sites
+    # The signed link must not leak to other sites. Not "no-referrer": with it browsers send
+    # "Origin: null" on the page's own form, which Django's CSRF check then refuses.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

@@ -59,6 +59,8 @@ def test_form_is_public_and_standalone(client):
     assert 'name="email"' in html
     assert "sidebar" not in html  # not the panel's layout
     assert response["X-Robots-Tag"] == "noindex, nofollow"
+    # The language switch names the other language in that language.
+    assert '<button type="submit" name="language" value="en" lang="en">English</button>' in html
 
 
 def test_right_pair_redirects_to_the_signed_page(client, order):
@@ -74,7 +76,7 @@ def test_right_pair_redirects_to_the_signed_page(client, order):
     assert "Ankara Transfer Merkezi" in html
     assert "YK-CANCELLED" not in html  # cancelled shipments are not the customer's business
     assert 'datetime="2026-03-02T12:10:00+03:00"' in html  # scan times in the shop's time zone
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     # newest scan first
     assert html.index("Alıcıya ulaşılamadı") < html.index("Transfer merkezinde")
     # no personal data beyond the order number
