@@ -21,6 +21,7 @@ class SalesChannelForm(forms.ModelForm):
             "shortage_policy",
             "price_tolerance",
             "risk_threshold",
+            "invoice_trigger",
             "is_active",
         ]
 

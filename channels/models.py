@@ -29,6 +29,15 @@ class ShortagePolicy(models.TextChoices):
     REJECT = "reject", _("Reject the order")
 
 
+class InvoiceTrigger(models.TextChoices):
+    """When billing issues a channel's invoices."""
+
+    PAYMENT = "payment", _("When the payment is confirmed")
+    SHIPMENT = "shipment", _("When a shipment is handed over")
+    COMPLETION = "completion", _("When the order is completed")
+    MANUAL = "manual", _("By hand only")
+
+
 class SalesChannel(models.Model):
     """One place orders come from (own shop, a marketplace store, the phone desk ...)."""
 
@@ -63,6 +72,13 @@ class SalesChannel(models.Model):
         default=60,
         validators=[MaxValueValidator(100)],
         help_text=_("Orders scoring this or more are held for review."),
+    )
+    invoice_trigger = models.CharField(
+        _("issue invoices"),
+        max_length=10,
+        choices=InvoiceTrigger.choices,
+        default=InvoiceTrigger.SHIPMENT,
+        help_text=_("The moment billing issues the invoice of this channel's orders."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -36,6 +36,7 @@ from orders.models import (
     OrderSource,
     OrderStatus,
     PaymentMethod,
+    PaymentStatus,
     Priority,
     Queue,
     QueueItem,
@@ -938,6 +939,40 @@ def mark_returned(order: Order | int, *, lines: dict[int, int], user=None) -> Or
         event=f"order.{target}",
         data={"lines": {str(k): v for k, v in lines.items()}},
     )
+
+
+# Payment status the billing ledger reports -> the event on the order's timeline.
+PAYMENT_EVENTS = {
+    PaymentStatus.AUTHORIZED: "order.payment_authorized",
+    PaymentStatus.PAID: "order.paid",
+    PaymentStatus.REFUNDED: "order.refunded",
+    PaymentStatus.FAILED: "order.payment_failed",
+    PaymentStatus.PENDING: "order.payment_pending",
+}
+
+
+@transaction.atomic
+def set_payment_status(
+    order: Order | int, status: str, *, user=None, message: str = "", data: dict | None = None
+) -> Order:
+    """Billing's word on the order's money (captured, refunded ...): the status and a timeline
+    event. Unchanged status: nothing happens, so a replayed callback adds no event."""
+    if status not in PaymentStatus.values:
+        raise InvalidInput(_("Unknown payment status “%(s)s”.") % {"s": status})
+    order = _lock(order)
+    if order.payment_status == status:
+        return order
+    previous = order.payment_status
+    order.payment_status = status
+    order.save(update_fields=["payment_status", "updated_at"])
+    emit(
+        PAYMENT_EVENTS[status],
+        subject=order,
+        actor=user,
+        message=message[:255],
+        data={"from": previous, "to": status, **(data or {})},
+    )
+    return order
 
 
 @transaction.atomic
