@@ -41,7 +41,7 @@ test: export STATIC_MANIFEST := 0
 DEMO_ENV = env -u DATABASE_URL -u REDIS_URL DEBUG=1
 
 
-.PHONY: help install demo test bench bench-reserve bench-stock bench-orders bench-intake bench-picking lint fmt messages clean distclean FORCE
+.PHONY: help install demo test bench bench-reserve bench-stock bench-orders bench-intake bench-picking bench-billing lint fmt messages clean distclean FORCE
 
 help: ## Show this help
 	@echo "OMS make targets:"
@@ -133,6 +133,18 @@ bench-picking: install ## A wave of 500 orders into pick lists, and the picking 
 	@DATABASE_URL=$(BENCH_PICKING_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
 	DATABASE_URL=$(BENCH_PICKING_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
 		$(VPY) -W ignore bench/fulfillment_picking.py
+	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
+
+# Databases created afresh on every run (dropped first).
+BENCH_BILLING_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_billing)
+BENCH_BILLING_PDF_URL = $(or $(BENCH_DATABASE_URL),postgres://postgres:postgres@127.0.0.1:5432/oms_bench_billing_pdf)
+
+bench-billing: install ## 1,000 invoices from 8 concurrent workers; invoice PDF render time and memory
+	@DATABASE_URL=$(BENCH_BILLING_URL) REDIS_URL=redis://127.0.0.1:6379/15 scripts/ensure-services
+	DATABASE_URL=$(BENCH_BILLING_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/billing_issue.py
+	DATABASE_URL=$(BENCH_BILLING_PDF_URL) SECRET_KEY=bench DEBUG=0 REDIS_URL=redis://127.0.0.1:6379/15 \
+		$(VPY) -W ignore bench/billing_pdf.py
 	redis-cli -n 15 flushdb >/dev/null 2>&1 || true
 
 lint: install ## ruff check + ruff format --check

@@ -269,6 +269,31 @@ def _line(
     )
 
 
+def balance_taxes(lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """Make each KDV rate's total exact: the KDV of the rate's summed amount, not the sum of
+    per-line roundings (20 lines of 10.00 at 20 % carry 33.33 KDV, not 20 x 1.67 = 33.40: GİB's
+    check compares base x rate with the amount). The difference, a few kuruş at most, goes to the
+    largest lines one kuruş each; every line still adds up (net + KDV = its amount)."""
+    cent = Decimal("0.01")
+    by_rate: dict[int, list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        by_rate[line.tax_rate].append(line)
+    for rate, group in by_rate.items():
+        gross = sum((line.gross_total for line in group), ZERO)
+        difference = tax_included(gross, rate) - sum((line.tax_amount for line in group), ZERO)
+        step = cent if difference > 0 else -cent
+        for line in sorted(group, key=lambda item: (-item.gross_total, item.position)) * 2:
+            if not difference:
+                break
+            if line.tax_amount + step < 0 or line.net_total - step < 0:
+                continue
+            line.tax_amount += step
+            line.net_total -= step
+            line.unit_price = ((line.net_total + line.discount) / line.quantity).quantize(UNIT_PRICE)
+            difference -= step
+    return lines
+
+
 def _share(total: Decimal, part: Decimal, whole: Decimal, *, last: bool, done: Decimal) -> Decimal:
     """``part`` of ``whole`` units of a ``total``; the last share takes what is left (exact sums)."""
     return total - done if last else round_money(total * part / whole)
@@ -321,7 +346,7 @@ def billable_lines(
                 is_shipping=True,
             )
         )
-    return lines
+    return balance_taxes(lines)
 
 
 # --- Issuing -----------------------------------------------------------------------------------------
@@ -356,7 +381,11 @@ def _write(
     seller = current_seller()
     _check_seller(seller)
     credit = kind == InvoiceKind.CREDIT_NOTE
-    profile = original.profile if original else profile_for(buyer)
+    profile = profile_for(buyer)
+    if original is not None:
+        # A credit note stays on its original's side (e-invoice or e-archive), but GİB accepts the
+        # IADE type only under TEMELFATURA or EARSIVFATURA (schematron InvoiceTypeCodeCheck).
+        profile = InvoiceProfile.BASIC if original.profile == InvoiceProfile.COMMERCIAL else original.profile
     issue_date = timezone.localdate()
     line_total = sum((line.net_total for line in lines), ZERO)
     tax_total = sum((line.tax_amount for line in lines), ZERO)
@@ -422,6 +451,11 @@ def _write(
     for line in lines:
         line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
+    if not credit:
+        from billing.payments import allocate_to_invoices  # payments builds on this module
+
+        allocate_to_invoices(order.pk)  # money received before the invoice (a card at checkout)
+        invoice.refresh_from_db(fields=["paid_total", "status"])
     emit(
         "invoice.credit_note_issued" if credit else "invoice.issued",
         subject=invoice,
@@ -511,7 +545,7 @@ def _credit_lines(original: Invoice, quantities: dict[int, Decimal] | None) -> l
                 is_shipping=source.is_shipping,
             )
         )
-    return lines
+    return balance_taxes(lines)
 
 
 @transaction.atomic
@@ -575,6 +609,10 @@ def issue_credit_note(
     original.credited_total += amount
     original.status = settlement_status(original)
     original.save(update_fields=["credited_total", "status", "updated_at"])
+    if original.order_id:
+        from billing.payments import allocate_to_invoices
+
+        allocate_to_invoices(original.order_id)  # what was paid for the credited part moves on
     return note
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +23,17 @@ from django.utils.translation import pgettext_lazy
 
 from oms.models import TimelineEntry, WorkItem
 from oms.money import ZERO, AmountField, CurrencyField
+
+
+def adds_up(total: str, *parts: str) -> Q:
+    """``total = sum(parts)`` as a check constraint. Exact on PostgreSQL (numeric); SQLite, the
+    demo's database, keeps decimals as floats, so the comparison allows a thousandth of a kuruş."""
+    summed = F(parts[0])
+    for part in parts[1:]:
+        summed = summed + F(part)
+    epsilon = Decimal("0.00001")
+    return Q(**{f"{total}__gte": summed - epsilon}) & Q(**{f"{total}__lte": summed + epsilon})
+
 
 # --- Seller and buyers ------------------------------------------------------------------------------
 
@@ -283,7 +295,7 @@ class Invoice(models.Model):
                 name="invoice_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(payable=F("line_total") + F("tax_total")), name="invoice_payable_adds_up"
+                condition=adds_up("payable", "line_total", "tax_total"), name="invoice_payable_adds_up"
             ),
             models.CheckConstraint(
                 condition=Q(kind=InvoiceKind.INVOICE, original__isnull=True)
@@ -315,6 +327,14 @@ class Invoice(models.Model):
         if self.is_credit_note:
             return ZERO
         return self.payable - self.paid_total - self.credited_total
+
+    @property
+    def payment_method_label(self) -> str:
+        from orders.models import PaymentMethod
+
+        if self.payment_method in PaymentMethod.values:
+            return str(PaymentMethod(self.payment_method).label)
+        return self.payment_method
 
     @property
     def type_code(self) -> str:
@@ -371,7 +391,7 @@ class InvoiceLine(models.Model):
                 condition=Q(tax_rate__in=[0, 1, 10, 20]), name="invoice_line_tax_rate_valid"
             ),
             models.CheckConstraint(
-                condition=Q(gross_total=F("net_total") + F("tax_amount")), name="invoice_line_adds_up"
+                condition=adds_up("gross_total", "net_total", "tax_amount"), name="invoice_line_adds_up"
             ),
             models.CheckConstraint(
                 condition=~Q(tax_rate=0) | ~Q(exemption_code=""), name="invoice_line_zero_rate_has_exemption"
@@ -724,7 +744,14 @@ class BankStatementLine(models.Model):
         verbose_name = _("bank statement line")
         verbose_name_plural = _("bank statement lines")
         constraints = [
-            models.UniqueConstraint(fields=["statement", "row_number"], name="bank_line_row_unique")
+            models.UniqueConstraint(fields=["statement", "row_number"], name="bank_line_row_unique"),
+            # One bank transaction counts once, whichever overlapping export brought it in (two
+            # imports at the same moment meet here; the copies an import recognises are IGNORED).
+            models.UniqueConstraint(
+                fields=["bank_reference", "booked_on", "amount"],
+                condition=~Q(bank_reference="") & ~Q(status="ignored"),
+                name="bank_line_transaction_once",
+            ),
         ]
         indexes = [models.Index(fields=["status", "booked_on"], name="bank_line_status_idx")]
 

@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from billing.api import router as billing_router
+from billing.api_callbacks import router as payment_callbacks_router
 from fulfillment.api import router as fulfillment_router
 from inventory.api import router as inventory_router
 from oms.apikeys import api_auth
@@ -121,3 +123,5 @@ def province_detail(request: HttpRequest, code: int):
 api.add_router("/", inventory_router)
 api.add_router("/", orders_router)
 api.add_router("/", fulfillment_router)
+api.add_router("/", billing_router)
+api.add_router("/", payment_callbacks_router)

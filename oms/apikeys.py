@@ -26,6 +26,7 @@ SCOPES = {
     "orders:read": _lazy("Orders, their lines, allocations and timeline"),
     "orders:write": _lazy("Create and cancel orders, hold stock for carts"),
     "orders:approve": _lazy("Approve orders held for approval (on behalf of the key's creator)"),
+    "billing:read": _lazy("Invoices, credit notes and their PDF/XML"),
 }
 KEY_PREFIX = "oms"
 

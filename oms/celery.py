@@ -47,6 +47,20 @@ app.conf.beat_schedule = {
         "schedule": 30 * 60.0,
         "kwargs": {"limit": 500},
     },
+    # Billing: payment reminders (due soon, overdue steps, installments), expired quotes, and
+    # delivered cash-on-delivery parcels the carrier has not remitted after COD_REMITTANCE_DAYS.
+    "billing-payment-reminders": {
+        "task": "billing.tasks_receivables.send_payment_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "billing-expire-quotes": {
+        "task": "billing.tasks_receivables.expire_quotes",
+        "schedule": crontab(hour=0, minute=30),
+    },
+    "billing-flag-missing-cod-remittances": {
+        "task": "billing.tasks_reconciliation.flag_missing_cod_remittances",
+        "schedule": crontab(hour=7, minute=30),
+    },
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,8 +49,9 @@ class Page:
 
 
 def _encode(values: list[Any], direction: str) -> str:
+    # Dates and datetimes as ISO text (a date string filters a DateField as it is), decimals as text.
     plain = [
-        v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, Decimal) else v for v in values
+        v.isoformat() if isinstance(v, date) else str(v) if isinstance(v, Decimal) else v for v in values
     ]
     raw = json.dumps([direction, plain], separators=(",", ":"))
     return _signer.sign(base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="))

@@ -39,6 +39,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "oms.access_returns",
         "oms.access_channels",
         "oms.access_reports",
+        # Sales writes quotes and sees invoices; money stays with finance.
+        "oms.access_billing",
+        "billing.manage_quotes",
     },
     Role.WAREHOUSE: {
         "inventory.adjust_stock",
@@ -51,7 +54,17 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "oms.access_fulfillment",
         "oms.access_returns",
     },
-    Role.FINANCE: {"oms.view_dashboard", "oms.access_billing", "oms.access_reports", "oms.access_orders"},
+    Role.FINANCE: {
+        "oms.view_dashboard",
+        "oms.access_billing",
+        "oms.access_reports",
+        "oms.access_orders",
+        # Only finance changes money: invoices, payments, reconciliation, terms and limits.
+        "billing.issue_invoice",
+        "billing.record_payment",
+        "billing.manage_credit",
+        "billing.manage_quotes",
+    },
     Role.CUSTOMER_SERVICE: {
         # Customer service keys in phone orders and cancels on request; approving is for operators.
         "orders.manage_orders",

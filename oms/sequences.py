@@ -4,6 +4,8 @@ The counter row is locked for the rest of the caller's transaction, so numbers a
 commit order and a rolled-back act gives its number back: no gaps, no duplicates under concurrency.
 """
 
+from functools import partial
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -23,6 +25,13 @@ def next_number(series: str, *, width: int = 5, separator: str = "-", year: int 
 
 
 _known_sequences: set[str] = set()
+
+
+def _remember(name: str) -> None:
+    # A real commit runs its callbacks outside any transaction. Callbacks run early inside an open
+    # one (tests capturing them) may still be rolled back with the CREATE SEQUENCE: not remembered.
+    if not transaction.get_connection().in_atomic_block:
+        _known_sequences.add(name)
 
 
 def next_number_unlocked(
@@ -51,7 +60,7 @@ def next_number_unlocked(
             except IntegrityError:
                 pass
             # Remembered only once committed: a rolled-back CREATE SEQUENCE is gone again.
-            transaction.on_commit(lambda: _known_sequences.add(name))
+            transaction.on_commit(partial(_remember, name))
         cursor.execute("SELECT nextval(%s)", [name])
         last = cursor.fetchone()[0]
     return f"{series}{separator}{year}{separator}{last:0{width}d}"

@@ -200,6 +200,15 @@ COMPANY = {
     "website": env_str("COMPANY_WEBSITE", "").strip(),
 }
 
+# --- Payments (billing.providers; empty keys: callbacks are stored but answered 503) -------------
+PAYTR_MERCHANT_KEY = env_str("PAYTR_MERCHANT_KEY", "")
+PAYTR_MERCHANT_SALT = env_str("PAYTR_MERCHANT_SALT", "")
+IYZICO_API_KEY = env_str("IYZICO_API_KEY", "")
+IYZICO_SECRET_KEY = env_str("IYZICO_SECRET_KEY", "")
+IYZICO_BASE_URL = env_str("IYZICO_BASE_URL", "https://api.iyzipay.com")  # sandbox: https://sandbox-api.iyzipay.com
+# Cash on delivery the carrier has not remitted this many days after delivery goes to the finance queue.
+COD_REMITTANCE_DAYS = env_int("COD_REMITTANCE_DAYS", 10)
+
 # --- Security -----------------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -256,6 +265,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# WeasyPrint keeps ~90 KB of native memory per document it renders (bench/RESULTS.md, invoice PDFs):
+# a worker process that has rendered a few thousand PDFs is replaced after its current task.
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
 CELERY_TASK_TIME_LIMIT = 10 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
 CELERY_RESULT_EXPIRES = 60 * 60 * 24

@@ -160,10 +160,25 @@ class _Table:
                         row[i] = json.dumps(row[i])
                     copy.write_row(row)
         else:
-            self.model.objects.bulk_create(
-                [self.model(**dict(zip(self.attnames, row, strict=True))) for row in self.rows],
-                batch_size=500,
-            )
+            # bulk_create stamps auto_now(_add) columns with the current time, as save() does; the
+            # history's own times (given in the rows) must stay, as they do through COPY.
+            stamped = [
+                f
+                for f in self.model._meta.concrete_fields
+                if (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+                and f.attname in self.attnames
+            ]
+            flags = [(f, f.auto_now, f.auto_now_add) for f in stamped]
+            for f in stamped:
+                f.auto_now = f.auto_now_add = False
+            try:
+                self.model.objects.bulk_create(
+                    [self.model(**dict(zip(self.attnames, row, strict=True))) for row in self.rows],
+                    batch_size=500,
+                )
+            finally:
+                for f, auto_now, auto_now_add in flags:
+                    f.auto_now, f.auto_now_add = auto_now, auto_now_add
         self.written += len(self.rows)
         self.rows = []
 

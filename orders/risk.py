@@ -155,6 +155,25 @@ _rules = ReferenceCache(
 )
 
 
+# Approval checks other apps add (billing: the credit limit of on-account orders). Each is called
+# with the new order (not saved yet: no pk, its customer and totals set) and returns reasons
+# ``[{rule, message}]``; orders cannot import those apps, so they register here at start-up.
+APPROVAL_CHECKS: list = []
+
+
+def register_approval_check(check):
+    if check not in APPROVAL_CHECKS:
+        APPROVAL_CHECKS.append(check)
+    return check
+
+
+def extra_approval_reasons(order) -> list[dict]:
+    reasons: list[dict] = []
+    for check in APPROVAL_CHECKS:
+        reasons += check(order)
+    return reasons
+
+
 def approval_reasons(*, channel_id: int, total: Decimal, currency: str, category_ids: set[int]) -> list[dict]:
     """The active approval rules this order meets, as ``[{rule, message}]``."""
     if not category_ids and total <= 0:

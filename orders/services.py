@@ -487,6 +487,7 @@ def _write(
         currency=currency,
         category_ids={line.variant.product.category_id for line in lines if line.variant.product.category_id},
     )
+    order.approval_reasons += risk.extra_approval_reasons(order)
     order.needs_approval = bool(order.approval_reasons)
     order.save(force_insert=True)
     for row in rows:

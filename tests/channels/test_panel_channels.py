@@ -39,6 +39,7 @@ def valid(**fields) -> dict:
         "shortage_policy": "reject",
         "price_tolerance": "5",
         "risk_threshold": "70",
+        "invoice_trigger": "shipment",
         "is_active": "on",
         **fields,
     }
@@ -94,10 +95,11 @@ def test_roles_without_the_channels_section_get_403(client, user_factory):
 
 def test_admin_creates_a_channel(boss):
     assert boss.get(CREATE).status_code == 200
-    response = boss.post(CREATE, valid())
+    response = boss.post(CREATE, valid(invoice_trigger="payment"))
     assert response.status_code == 302
     assert response["Location"] == LIST
     channel = SalesChannel.objects.get(code="trendyol")
+    assert channel.invoice_trigger == "payment"
     assert (channel.type, channel.commission_rate, channel.shortage_policy, channel.risk_threshold) == (
         "marketplace",
         Decimal("18.50"),

@@ -30,6 +30,7 @@ ALLOWED = {
         "returns:index",
         "channels:index",
         "reports:index",
+        "billing:index",  # sales sees invoices and writes quotes; money changes stay with finance
     },
     Role.WAREHOUSE: {"dashboard", "inventory:index", "fulfillment:index", "returns:index"},
     Role.FINANCE: {"dashboard", "billing:index", "reports:index", "orders:index"},

@@ -31,6 +31,7 @@ class Command(BaseCommand):
     def handle(
         self, *args, seed: int, if_empty: bool, scale: float, orders: int, orders_days: int, **options
     ):
+        from billing.demo import seed_billing
         from channels.demo import seed_channels
         from fulfillment.demo import seed_fulfillment
         from inventory.demo import seed_inventory
@@ -47,7 +48,7 @@ class Command(BaseCommand):
                 return
             self.stdout.write("Demo data already present; nothing to do.")
             return
-        inventory = activity = sales = shipping = None
+        inventory = activity = sales = shipping = billing = None
         with transaction.atomic(), audit.acting_as(label="seed_demo"):
             users = seed_users(rng)
             # Warehouse codes and SKUs are fixed: an inventory that is already there stays as it is.
@@ -59,6 +60,7 @@ class Command(BaseCommand):
             if inventory and not Order.objects.exists():
                 sales = seed_orders(rng, users=users, channels=channels, scale=scale)
                 shipping = seed_fulfillment(rng, admin=users[0])
+                billing = seed_billing(rng, admin=users[0])
         parts = [f"{len(users)} users"]
         if inventory:
             parts += [
@@ -86,6 +88,14 @@ class Command(BaseCommand):
                 f"{shipping['shipments']} shipments",
                 f"{shipping['manifests']} manifests",
                 f"{shipping['problems']} open fulfillment problems",
+            ]
+        if billing:
+            parts += [
+                f"{billing['invoices']} invoices",
+                f"{billing['credit_notes']} credit notes",
+                f"{billing['payments']} payments",
+                f"{billing['accounts']} B2B accounts",
+                f"{billing['quotes']} quotes",
             ]
         self.stdout.write(
             self.style.SUCCESS(f"Demo shop ready: {', '.join(parts)} (password: {DEMO_PASSWORD}).")
