@@ -340,6 +340,7 @@ class _Seeder:
             send_quote,
         )
         from channels.models import ChannelPrice
+        from orders.demo import stable_special_code
 
         channel_prices = list(
             ChannelPrice.objects.filter(channel__code="b2b")
@@ -374,7 +375,9 @@ class _Seeder:
                 if step == "declined":
                     decline_quote(quote, user=self.admin, reason="Fiyat bütçenin üzerinde")
                 if step == "converted":
-                    convert_to_order(quote, user=self.admin)
+                    order = convert_to_order(quote, user=self.admin)
+                    if order.special_code:  # drawn from ``secrets`` at intake
+                        stable_special_code(self.rng, order)
             except DomainError:
                 continue
             self.counts["quotes"] += 1

@@ -32,7 +32,7 @@ from billing.ubl import TRANSFER_METHODS, invoice_lines, invoice_xml, scheme_for
 from billing.words import amount_in_words
 from oms.errors import InvalidInput
 from oms.money import format_money
-from oms.pdf import render_pdf
+from oms.pdf import html_to_pdfs, render_html, render_pdf
 
 TEMPLATE = "billing/pdf/invoice.html"
 # A ZIP is built in memory: ~26 KB per 20-line PDF and a few KB per XML, so 500 invoices stay
@@ -140,6 +140,13 @@ def invoice_pdf(
         return render_pdf(TEMPLATE, invoice_context(invoice, seller=seller))
 
 
+def invoice_html(
+    invoice: Invoice, *, language: str | None = None, seller: SellerProfile | None = None
+) -> str:
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return render_html(TEMPLATE, invoice_context(invoice, seller=seller))
+
+
 def invoices_zip(
     invoices: Iterable[Invoice | int], *, pdf: bool = True, xml: bool = True, language: str | None = None
 ) -> bytes:
@@ -162,15 +169,14 @@ def invoices_zip(
     seller = SellerProfile.objects.order_by("pk").first()
     rows = Invoice.objects.filter(pk__in=ids).select_related("order", "original").prefetch_related("lines")
     problems = []
+    rows = list(rows.order_by("number"))
+    # The PDFs of a batch are written together, in a child process for larger batches (oms.pdf).
+    pdfs = html_to_pdfs([invoice_html(i, language=language, seller=seller) for i in rows]) if pdf else []
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for invoice in rows.order_by("number"):
+        for n, invoice in enumerate(rows):
             if pdf:
-                archive.writestr(
-                    f"{invoice.number}.pdf",
-                    invoice_pdf(invoice, language=language, seller=seller),
-                    compress_type=zipfile.ZIP_STORED,
-                )
+                archive.writestr(f"{invoice.number}.pdf", pdfs[n], compress_type=zipfile.ZIP_STORED)
             if xml:
                 try:
                     content = invoice_xml(invoice, seller=seller)

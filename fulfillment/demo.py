@@ -67,7 +67,7 @@ HISTORY = {
     2: ["delivered", "delivered", "out", "failed"],
     1: ["transit", "transit", "transit", "transit"],
 }
-TODAY_NEW = 10  # orders placed today besides the ones already waiting
+TODAY_NEW = 14  # orders placed today besides the ones already waiting
 BOXES = [
     # code, name, length, width, height, max kg, tare kg, padded
     ("K-S", "Küçük koli", 25, 20, 10, 5, "0.150", False),
@@ -309,15 +309,9 @@ class _Seeder:
         return order if order.status == OrderStatus.ALLOCATED else None
 
     def _stable_special_code(self, order: Order) -> None:
-        """As ``orders.demo`` does: a special-order code drawn from the seeded RNG."""
-        alphabet = "ABCDEFGHJKLMNPRSTUVYZ23456789"
-        while True:
-            suffix = "".join(self.rng.choices(alphabet, k=5))
-            code = f"{order_services.SPECIAL_PREFIX[order.special_kind]}-{suffix}"
-            if not Order.objects.filter(special_code=code).exists():
-                break
-        Order.objects.filter(pk=order.pk).update(special_code=code)
-        order.special_code = code
+        from orders.demo import stable_special_code
+
+        stable_special_code(self.rng, order)
 
     # --- Picking ---
 

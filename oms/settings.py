@@ -205,7 +205,9 @@ PAYTR_MERCHANT_KEY = env_str("PAYTR_MERCHANT_KEY", "")
 PAYTR_MERCHANT_SALT = env_str("PAYTR_MERCHANT_SALT", "")
 IYZICO_API_KEY = env_str("IYZICO_API_KEY", "")
 IYZICO_SECRET_KEY = env_str("IYZICO_SECRET_KEY", "")
-IYZICO_BASE_URL = env_str("IYZICO_BASE_URL", "https://api.iyzipay.com")  # sandbox: https://sandbox-api.iyzipay.com
+IYZICO_BASE_URL = env_str(
+    "IYZICO_BASE_URL", "https://api.iyzipay.com"
+)  # sandbox: https://sandbox-api.iyzipay.com
 # Cash on delivery the carrier has not remitted this many days after delivery goes to the finance queue.
 COD_REMITTANCE_DAYS = env_int("COD_REMITTANCE_DAYS", 10)
 

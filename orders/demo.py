@@ -234,6 +234,21 @@ def province_weights() -> list[tuple[int, str, float]]:
     ]
 
 
+def stable_special_code(rng: random.Random, order: Order, *, taken: set[str] | None = None) -> str:
+    """Intake draws special-order codes from ``secrets``; a demo redraws them from its seeded RNG
+    so the same seed gives the same shop. ``taken``: codes known to be used (else the database
+    is asked). Returns the code, stored on the order."""
+    alphabet = "ABCDEFGHJKLMNPRSTUVYZ23456789"
+    while True:
+        code = f"{services.SPECIAL_PREFIX[order.special_kind]}-{''.join(rng.choices(alphabet, k=5))}"
+        used = code in taken if taken is not None else Order.objects.filter(special_code=code).exists()
+        if not used:
+            break
+    Order.objects.filter(pk=order.pk).update(special_code=code)
+    order.special_code = code
+    return code
+
+
 @dataclass
 class _Person:
     customer: Customer
@@ -533,13 +548,7 @@ class _Seeder:
         }[code]
 
     def _stable_special_code(self, order: Order) -> None:
-        alphabet = "ABCDEFGHJKLMNPRSTUVYZ23456789"
-        while True:
-            code = f"{services.SPECIAL_PREFIX[order.special_kind]}-{''.join(self.rng.choices(alphabet, k=5))}"
-            if code not in self.special_codes:
-                break
-        self.special_codes.add(code)
-        Order.objects.filter(pk=order.pk).update(special_code=code)
+        self.special_codes.add(stable_special_code(self.rng, order, taken=self.special_codes))
 
     # --- Lifecycle ---
 

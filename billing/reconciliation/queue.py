@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.models import FinanceIssue, FinanceIssueKind
-from oms.errors import Conflict, InvalidInput
+from oms import workitems
+from oms.errors import InvalidInput
 from oms.events import emit
 
 
@@ -59,54 +59,16 @@ def open_issue(
     return issue, True
 
 
-def _locked_open(issue_id: int) -> FinanceIssue:
-    issue = FinanceIssue.objects.select_for_update(of=("self",)).get(pk=issue_id)
-    if issue.resolved_at is not None:
-        raise Conflict(_("This issue was already resolved."), code="issue_resolved")
-    return issue
-
-
-@transaction.atomic
 def take_issue(issue_id: int, *, user) -> FinanceIssue:
-    """Assign the issue to ``user``; one someone else holds is refused (they release it first)."""
-    issue = _locked_open(issue_id)
-    if issue.assignee_id not in (None, user.pk):
-        raise Conflict(
-            _("%(user)s is already working on this issue.") % {"user": issue.assignee}, code="issue_taken"
-        )
-    if issue.assignee_id != user.pk:
-        issue.assignee = user
-        issue.save(update_fields=["assignee"])
-    return issue
+    return workitems.take(FinanceIssue, issue_id, user=user)
 
 
-@transaction.atomic
 def release_issue(issue_id: int, *, user, force: bool = False) -> FinanceIssue:
-    """Put the issue back in the queue. Only its holder releases it, unless ``force`` (a lead)."""
-    issue = _locked_open(issue_id)
-    if issue.assignee_id is None:
-        return issue
-    if issue.assignee_id != user.pk and not force:
-        raise Conflict(_("Only the person working on this issue can release it."), code="issue_not_yours")
-    issue.assignee = None
-    issue.save(update_fields=["assignee"])
-    return issue
+    return workitems.release(FinanceIssue, issue_id, user=user, force=force)
 
 
-@transaction.atomic
 def resolve_issue(issue_id: int, *, user, resolution: str) -> FinanceIssue:
-    """Close the issue with a note of what was done (required: the auditor reads it)."""
-    resolution = " ".join((resolution or "").split())
-    if not resolution:
-        raise InvalidInput(_("Write what was done to resolve the issue."), code="resolution_required")
-    issue = _locked_open(issue_id)
-    if issue.assignee_id not in (None, user.pk):
-        raise Conflict(
-            _("%(user)s is working on this issue; ask them or release it first.") % {"user": issue.assignee},
-            code="issue_taken",
-        )
-    _close(issue, user=user, resolution=resolution)
-    return issue
+    return workitems.resolve(FinanceIssue, issue_id, user=user, resolution=resolution)
 
 
 def close_issues(*, user, resolution: str, **lookup) -> int:
@@ -118,13 +80,5 @@ def close_issues(*, user, resolution: str, **lookup) -> int:
         .order_by("pk")
     )
     for issue in issues:
-        _close(issue, user=user, resolution=resolution)
+        workitems.close(issue, user=user, resolution=resolution)
     return len(issues)
-
-
-def _close(issue: FinanceIssue, *, user, resolution: str) -> None:
-    issue.assignee_id = issue.assignee_id or getattr(user, "pk", None)
-    issue.resolved_at = timezone.now()
-    issue.resolved_by = user if getattr(user, "pk", None) else None
-    issue.resolution = resolution[:255]
-    issue.save(update_fields=["assignee", "resolved_at", "resolved_by", "resolution"])

@@ -71,7 +71,10 @@ def paytr_body(name: str, *, reference: str, key: str = KEY, salt: str = SALT, *
 
 
 def post_paytr(client, body: bytes):
-    return client.post(PAYTR_URL, data=body, content_type="application/x-www-form-urlencoded")
+    # Providers send no language: the shop's (Turkish) is used; these tests read the English texts.
+    return client.post(
+        PAYTR_URL, data=body, content_type="application/x-www-form-urlencoded", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
 
 def test_paytr_hash_is_base64_of_hmac_sha256_over_oid_salt_status_amount():
@@ -306,7 +309,10 @@ def webhook(reference: str, *, secret: str = IYZ_SECRET, **fields) -> tuple[byte
 
 def post_iyzico(client, body: bytes, signature: str):
     return client.post(
-        IYZICO_URL, data=body, content_type="application/json", headers={"X-IYZ-SIGNATURE-V3": signature}
+        IYZICO_URL,
+        data=body,
+        content_type="application/json",
+        headers={"X-IYZ-SIGNATURE-V3": signature, "Accept-Language": "en"},
     )
 
 

@@ -93,8 +93,28 @@ def test_demo_orders_have_true_timelines_and_consistent_stock():
     assert verify_stock() == []
     demo = Order.objects.filter(source="demo")
     assert demo.count() >= 15
+    # Billing's demo runs after the orders' and writes its own events (invoiced, paid ...) onto the
+    # same timelines, dated at their moments but inserted later: the orders' own events are checked.
+    billing_events = (
+        Q(name__startswith="payment.")
+        | Q(name__startswith="installment")
+        | Q(
+            name__in=[
+                "order.invoiced",
+                "order.credit_note_issued",
+                "order.paid",
+                "order.payment_authorized",
+                "order.payment_failed",
+                "order.payment_pending",
+                "order.refunded",
+                "order.finance_issue",
+                "order.invoicing_failed",
+                "order.created_from_quote",
+            ]
+        )
+    )
     for order in demo:
-        times = list(order.events.order_by("id").values_list("created_at", flat=True))
+        times = list(order.events.exclude(billing_events).order_by("id").values_list("created_at", flat=True))
         assert times, order.number
         # Dated by the seed's clock: from intake on, in order, never in the future.
         assert order.placed_at <= times[0] == order.created_at
