@@ -24,7 +24,7 @@ import random
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from billing.invoicing import NothingToInvoice, issue_credit_note, issue_invoice, payment_reference
@@ -185,8 +185,13 @@ class _Seeder:
         from billing.installments import create_schedule, pay_installment
 
         plans = {plan.count: plan for plan in InstallmentPlan.objects.filter(is_active=True)}
-        orders = Order.objects.filter(payment_method=PaymentMethod.INSTALLMENTS).exclude(
-            status__in=[S.NEW, S.ON_HOLD, S.CANCELLED]
+        # The invoiced ones and the recent open ones: older history orders were never invoiced in
+        # the demo, and a schedule paid without an invoice would read as a prepayment.
+        orders = (
+            Order.objects.filter(payment_method=PaymentMethod.INSTALLMENTS)
+            .exclude(status__in=[S.NEW, S.ON_HOLD, S.CANCELLED])
+            .filter(Q(invoices__isnull=False) | Q(placed_at__gte=self.now - timedelta(days=RECENT_DAYS)))
+            .distinct()
         )
         today = timezone.localdate()
         scheduled = 0

@@ -300,7 +300,7 @@ def _share(total: Decimal, part: Decimal, whole: Decimal, *, last: bool, done: D
 
 
 def billable_lines(
-    order: Order, *, quantities: dict[int, int] | None = None, shipping: bool | None = None
+    order: Order, *, quantities: dict[int, int] | None = None, shipping: bool | None = None, cap: bool = False
 ) -> list[InvoiceLine]:
     """The invoice lines for ``quantities`` ({order line id: units}; default: every unit sold and
     not invoiced yet, cancelled units excluded) plus the shipping fee on the first invoice."""
@@ -311,6 +311,8 @@ def billable_lines(
         sold = order_line.quantity - order_line.quantity_cancelled
         open_quantity = Decimal(sold) - done_quantity
         wanted = Decimal(quantities.get(order_line.pk, 0)) if quantities is not None else open_quantity
+        if cap:  # what an event asks for, less what was invoiced meanwhile (by hand, say)
+            wanted = min(wanted, open_quantity)
         if wanted <= 0:
             continue
         if wanted > open_quantity:
@@ -480,14 +482,17 @@ def issue_invoice(
     user=None,
     quantities: dict[int, int] | None = None,
     source_key: str | None = None,
+    cap: bool = False,
 ) -> Invoice:
     """Invoice ``quantities`` of the order (default: all not yet invoiced). ``source_key`` names
     what asked for it (an event, a request); the same key never issues twice (``Conflict``).
-    Raises ``NothingToInvoice`` when nothing is billable."""
+    ``cap``: quantities beyond what is still open are cut to it instead of refused (automatic
+    invoicing of a shipment whose units were invoiced by hand). Raises ``NothingToInvoice`` when
+    nothing is billable."""
     order = Order.objects.select_for_update().get(pk=order if isinstance(order, int) else order.pk)
     account = _account(order.customer_id)
     buyer = buyer_for(order, account)
-    lines = billable_lines(order, quantities=quantities)
+    lines = billable_lines(order, quantities=quantities, cap=cap)
     if not lines:
         raise NothingToInvoice(
             _("Order %(number)s has nothing left to invoice.") % {"number": order.number}, order=order.number

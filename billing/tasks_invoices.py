@@ -73,7 +73,7 @@ def invoice_for_event(*, order_id: int, event_id: int, name: str, lines: dict | 
                 return None
             quantities = {int(pk): int(quantity) for pk, quantity in lines.items()}
             invoice = issue_invoice(
-                order_id, quantities=quantities, source_key=shipment_source_key(order_id, event_id)
+                order_id, quantities=quantities, source_key=shipment_source_key(order_id, event_id), cap=True
             )
             return invoice.number
         if name != "order.shipped":

@@ -76,6 +76,25 @@ def test_shipment_trigger_per_shipment_invoices_each_shipment_and_they_add_up(
     assert one.payable + two.payable == order.grand_total
 
 
+def test_a_shipment_whose_units_were_invoiced_by_hand_invoices_only_the_rest(
+    seller, django_capture_on_commit_callbacks
+):
+    from billing.invoicing import issue_invoice
+
+    order = order_for("shipment")
+    make_account(order.customer, invoice_per_shipment=True)
+    first, second = order.lines.order_by("pk")
+    issue_invoice(order, quantities={first.pk: first.quantity})  # finance was quicker than the dock
+
+    ship(order, django_capture_on_commit_callbacks, {first.pk: first.quantity, second.pk: 1})
+
+    _by_hand, automatic = invoices(order)
+    assert [(line.order_line_id, line.quantity) for line in automatic.lines.filter(is_shipping=False)] == [
+        (second.pk, Decimal(1))
+    ]
+    assert not OrderEvent.objects.filter(subject=order, name="order.invoicing_failed").exists()
+
+
 def test_shipment_trigger_per_order_waits_for_the_whole_order(seller, django_capture_on_commit_callbacks):
     order = order_for("shipment")
     first, second = order.lines.order_by("pk")
