@@ -24,20 +24,10 @@ import random
 import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
+from benchkit import ROOT, fresh_database
 
 VARIANTS = 600
 STOCK_PER_LEVEL = 1_000_000
@@ -51,20 +41,6 @@ CITIES = [
     ("Antalya", "07"),
     ("Konya", "42"),
 ]
-
-
-def fresh_database() -> None:
-    """Drop and create the database named in DATABASE_URL (connecting to the maintenance db)."""
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    if not name.startswith("oms_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: the intake bench only drops oms_bench* databases")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup() -> tuple[str, list[str]]:

@@ -17,40 +17,15 @@ tenth are high priority, a few VIP.
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
-os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
-os.environ.setdefault("STATIC_MANIFEST", "0")
+from benchkit import ROOT, fresh_database  # noqa: F401 - sets up the path and settings
 
 ZONES = ["A", "B", "C", "D"]
 BINS_PER_ZONE = 60
 VARIANTS = 300
-
-
-def fresh_database() -> None:
-    """Drop and create the database named in DATABASE_URL (connecting to the maintenance db)."""
-    import psycopg
-
-    url = urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    if not name.startswith("oms_bench"):
-        raise SystemExit(f"refusing to drop {name!r}: this bench only drops oms_bench* databases")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup(orders: int, lines: int):

@@ -147,6 +147,8 @@ def test_take_release_and_resolve_swap_the_row(client, finance):
     assert f'id="issue-{item.pk}"' in body
     assert "<html" not in body
     assert "Release" in body
+    # The row's buttons swap this same row.
+    assert f'hx-target="#issue-{item.pk}"' in body
 
     released = client.post(reverse("billing:finance_issue_release", args=[item.pk]), headers=hx)
     assert released.status_code == 200

@@ -548,6 +548,7 @@ def test_problem_take_and_resolve_through_the_panel(staff_client, staff, ankara)
     response = staff_client.post(take, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert f'id="problem-{problem.pk}"' in response.content.decode()
+    assert f'hx-target="#problem-{problem.pk}"' in response.content.decode()
     assert "Release" in response.content.decode()
     problem.refresh_from_db()
     assert problem.assignee == staff
