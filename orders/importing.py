@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from channels.models import SalesChannel
 from oms.address import turkish_casefold
+from oms.csv_import import decode, sniff_delimiter
 from oms.errors import DomainError, InvalidInput
 from orders import services
 from orders.customers import CustomerData
@@ -264,23 +265,12 @@ def _too_big() -> ImportRejected:
     )
 
 
-def decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1254, the Turkish Excel default. A cp1254 file
-    with Turkish letters is never valid UTF-8, so trying UTF-8 first cannot misread one."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1254", errors="replace")
-
-
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
-    text = decode(data)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first_line.count(sep) for sep in (";", ",", "\t")}
-    delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        text = decode(data).text
+    except InvalidInput as error:  # neither UTF-8 nor Windows-1254: the line that cannot be read
+        raise ImportRejected(error.message) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     try:
         for number, cells in enumerate(reader, start=1):
             yield number, [cell.strip() for cell in cells]

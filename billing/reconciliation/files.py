@@ -11,31 +11,23 @@ what was found); the importers raise them before writing anything.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import difflib
 import hashlib
 import io
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
 from oms.address import turkish_casefold
+from oms.csv_import import Decoded, decode, sniff_delimiter  # noqa: F401 - the importers read files through here
 from oms.errors import InvalidInput
 
 MAX_FILE_BYTES = 10 * 2**20
 MAX_ROWS = 20_000
-UTF8_BOM = b"\xef\xbb\xbf"
 _ASCII = str.maketrans("çğıöşüâîû", "cgiosuaiu")
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    encoding: str  # what was used: utf-8, utf-8-sig, cp1254 (or the format's own)
 
 
 def digest(data: bytes) -> str:
@@ -60,71 +52,6 @@ def check_size(data: bytes) -> None:
             ),
             code="not_csv",
         )
-
-
-def _line_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset) + 1
-
-
-def decode(data: bytes, encoding: str = "") -> Decoded:
-    """The file's text. ``encoding`` (a format's setting) is used strictly when given; otherwise
-    UTF-8 with a BOM, UTF-8, then Windows-1254. Raises ``InvalidInput`` naming the first line that
-    cannot be read."""
-    if encoding:
-        try:
-            codec = codecs.lookup(encoding).name
-        except LookupError:
-            raise InvalidInput(
-                _("The statement format names an unknown encoding “%(encoding)s”.") % {"encoding": encoding},
-                code="bad_encoding",
-            ) from None
-        body = data[3:] if codec == "utf-8" and data.startswith(UTF8_BOM) else data
-        try:
-            return Decoded(body.decode(codec), encoding)
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                _(
-                    "The file is not %(encoding)s text: line %(line)s cannot be read. "
-                    "Export it again, or choose the format with the right encoding."
-                )
-                % {"encoding": encoding, "line": _line_of(body, exc.start)},
-                code="bad_encoding",
-                line=_line_of(body, exc.start),
-            ) from None
-    if data.startswith(UTF8_BOM):
-        try:
-            return Decoded(data[3:].decode("utf-8"), "utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = _line_of(data[3:], exc.start)
-            raise InvalidInput(
-                _("The file says it is UTF-8 but line %(line)s is not: export it again.") % {"line": line},
-                code="bad_encoding",
-                line=line,
-            ) from None
-    try:
-        return Decoded(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return Decoded(data.decode("cp1254"), "cp1254")
-    except UnicodeDecodeError as exc:
-        line = _line_of(data, exc.start)
-        raise InvalidInput(
-            _(
-                "The file is neither UTF-8 nor Windows-1254 (Turkish) text: line %(line)s cannot be read. "
-                "Export it again as CSV."
-            )
-            % {"line": line},
-            code="bad_encoding",
-            line=line,
-        ) from None
-
-
-def sniff_delimiter(text: str) -> str:
-    """``;`` (Turkish Excel), ``,`` or tab: whichever the first non-empty line has most of."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {sep: first.count(sep) for sep in (";", ",", "\t")}
-    return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
 def records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:

@@ -206,6 +206,12 @@ def test_wrong_layout_is_refused_with_the_missing_columns(shop):
     assert "email / phone" in message
 
 
+def test_text_that_is_neither_utf8_nor_windows_1254_is_refused_naming_the_line(shop):
+    raw = "Kanal,Sipariş No\r\nweb,T-1\r\n".encode("cp1254") + b"web,T-2 \x81\r\n"  # 0x81: not cp1254
+    with pytest.raises(importing.ImportRejected, match="line 3"):
+        importing.parse_file(upload(raw))
+
+
 def test_too_many_rows_and_too_big_files_are_refused(shop, monkeypatch):
     monkeypatch.setattr(importing, "MAX_ROWS", 1)
     with pytest.raises(importing.ImportRejected, match="more than 1 rows"):
