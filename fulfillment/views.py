@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from fulfillment.models import (
     PickList,
@@ -31,16 +31,12 @@ LIVE_PICK_LIST = [PickListStatus.OPEN, PickListStatus.PICKING, PickListStatus.PI
 TO_SHIP = [ShipmentStatus.CREATED, ShipmentStatus.LABEL_PRINTED]
 # Shipments that took an order's units out of packing: the order needs no more packing here.
 PACKED = [s for s in ShipmentStatus.values if s not in (ShipmentStatus.PACKING, ShipmentStatus.CANCELLED)]
-# URL names of the picking and packing pages (written by other parts of issue 5); missing = no link.
 PICKING_URL = "fulfillment:picking"
 PACKING_URL = "fulfillment:packing"
 
 
-def _url(name: str, **query) -> str | None:
-    try:
-        base = reverse(name)
-    except NoReverseMatch:
-        return None
+def _url(name: str, **query) -> str:
+    base = reverse(name)
     query = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{base}?{urlencode(query, doseq=True)}" if query else base
 

@@ -309,6 +309,35 @@ def test_serials_one_by_one_refusing_strangers_and_repeats(site, channel, operat
     assert task.status == "picked"
 
 
+def test_a_serial_already_shipped_is_refused(site, channel, operator):
+    """Hand-over consumes the picked serial's lot (as shipments.hand_over does); scanning that
+    serial for another order is refused as not in stock, and nothing is recorded."""
+    from inventory.services import consume
+
+    product = make_product(tracking=Tracking.SERIAL)
+    variant = make_variant(product)
+    put(variant, site, "A-01-01-1", 2, serials=["SN-1", "SN-2"])
+    first = place(channel, [(variant, 1)])
+    [first_list] = picking.build_pick_lists(warehouse=site, method="single", order_ids=[first.pk])
+    [first_task] = tasks_of(first_list)
+    at = picking.scan(first_list, "A-01-01-1", operator).at_bin
+    picking.scan(first_list, "SN-1", operator, at_bin=at)
+    shipped_lot = StockLot.objects.get(variant=variant, serial="SN-1")
+    consume(reservation=first_task.allocation.reservation_id, quantity=1, lots=[(shipped_lot.pk, 1)])
+
+    second = place(channel, [(variant, 1)])
+    [second_list] = picking.build_pick_lists(warehouse=site, method="single", order_ids=[second.pk])
+    [task] = tasks_of(second_list)
+    at = picking.scan(second_list, "A-01-01-1", operator).at_bin
+    with pytest.raises(picking.PickRefused) as refused:
+        picking.scan(second_list, "SN-1", operator, at_bin=at)
+    assert refused.value.code == "wrong_serial"
+    assert "SN-1" in refused.value.message
+    task.refresh_from_db()
+    assert (task.serials, task.quantity_picked) == ([], 0)
+    picking.scan(second_list, "SN-2", operator, at_bin=at)  # the one still on the shelf is taken
+
+
 def test_short_pick_opens_a_problem_and_reallocates_from_another_bin(two_lines, operator, site):
     pick_list, a, _b, order = two_lines
     put(a, site, "C-01-01-1", 5)  # more of it elsewhere in the warehouse
